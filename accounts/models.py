@@ -1,0 +1,128 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from chatplatform.lib.origins import normalize_origin
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """An agent or site owner; logs in with e-mail and password."""
+
+    class Availability(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+
+    username = None
+    email = models.EmailField("e-mail address", unique=True)
+    display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
+    photo = models.ImageField(upload_to="agents/", blank=True, help_text="Shown to visitors.")
+    availability = models.CharField(
+        max_length=10, choices=Availability.choices, default=Availability.ONLINE
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.first_name or "Agent"
+
+    @property
+    def photo_url(self) -> str | None:
+        if not self.photo:
+            return None
+        return f"{settings.PUBLIC_URL}{self.photo.url}"
+
+
+def new_site_key() -> str:
+    return "site_" + secrets.token_urlsafe(16)
+
+
+class Site(models.Model):
+    """A customer website that embeds the widget."""
+
+    name = models.CharField(max_length=120)
+    key = models.CharField(max_length=40, unique=True, default=new_site_key, editable=False)
+    allowed_origins = models.TextField(
+        help_text="One origin a line, e.g. https://www.example.com. "
+        "The widget only connects from these pages."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def origin_list(self) -> list[str]:
+        return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        try:
+            origins = [normalize_origin(o) for o in self.origin_list]
+        except ValueError as exc:
+            raise ValidationError({"allowed_origins": str(exc)}) from exc
+        if not origins:
+            raise ValidationError({"allowed_origins": "Give at least one origin."})
+        self.allowed_origins = "\n".join(dict.fromkeys(origins))
+
+    def allows_origin(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        try:
+            return normalize_origin(origin) in self.origin_list
+        except ValueError:
+            return False
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        AGENT = "agent", "Agent"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="one_membership_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site} ({self.role})"
+
+
+class AgentConnection(models.Model):
+    """One open agent socket, so presence works across several daphne processes.
+
+    A row whose heartbeat is older than CHAT_PRESENCE_TTL_SECONDS belongs to a
+    process that died without closing it and no longer counts.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField(max_length=200, unique=True)
+    last_seen_at = models.DateTimeField(db_index=True)

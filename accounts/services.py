@@ -1,0 +1,105 @@
+"""Writes for sites, agents and agent presence."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AgentConnection, Membership, Site, User
+from accounts.selectors import site_online_agents
+from chatplatform.lib.origins import normalize_origin
+from conversations import event_schema
+from conversations.events import agent_group, send_event_on_commit, site_agents_group, site_widgets_group
+
+
+def site_create(*, name: str, origins: list[str]) -> Site:
+    site = Site(name=name, allowed_origins="\n".join(origins))
+    site.full_clean()
+    site.save()
+    return site
+
+
+def site_set_origins(*, site: Site, origins: list[str]) -> Site:
+    site.allowed_origins = "\n".join(normalize_origin(o) for o in origins)
+    site.full_clean()
+    site.save(update_fields=["allowed_origins"])
+    return site
+
+
+@transaction.atomic
+def agent_create(*, site: Site, email: str, name: str, role: str, password: str) -> User:
+    """Create the user (or reuse one with that e-mail) and make it a member of `site`."""
+    if role not in Membership.Role.values:
+        raise ValueError(f"Unknown role; use one of {', '.join(Membership.Role.values)}.")
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, display_name=name)
+    else:
+        user.display_name = name
+        user.set_password(password)
+        user.save(update_fields=["display_name", "password"])
+    Membership.objects.update_or_create(user=user, site=site, defaults={"role": role})
+    return user
+
+
+def _broadcast_presence_of(user: User) -> None:
+    """Tell widgets and agents of every site of `user` who is online now."""
+    for site in Site.objects.filter(memberships__user=user):
+        payload = event_schema.presence(site=site, agents=site_online_agents(site=site))
+        send_event_on_commit(site_widgets_group(site.pk), payload)
+        send_event_on_commit(site_agents_group(site.pk), {**payload, "site": site.key})
+
+
+@transaction.atomic
+def agent_set_availability(*, agent: User, availability: str) -> User:
+    if availability not in User.Availability.values:
+        raise ValueError("availability must be 'online' or 'away'")
+    if agent.availability != availability:
+        agent.availability = availability
+        agent.save(update_fields=["availability"])
+        _broadcast_presence_of(agent)
+    # Every dashboard tab of this agent shows the toggle's state.
+    send_event_on_commit(agent_group(agent.pk), {"type": "presence", "availability": availability})
+    return agent
+
+
+@transaction.atomic
+def agent_connection_open(*, agent: User, channel_name: str) -> None:
+    was_connected = agent_is_connected(agent=agent)
+    AgentConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": agent, "last_seen_at": timezone.now()}
+    )
+    if not was_connected:
+        _broadcast_presence_of(agent)
+
+
+def agent_connection_beat(*, channel_name: str) -> None:
+    AgentConnection.objects.filter(channel_name=channel_name).update(last_seen_at=timezone.now())
+
+
+@transaction.atomic
+def agent_connection_close(*, agent: User, channel_name: str) -> None:
+    AgentConnection.objects.filter(channel_name=channel_name).delete()
+    if not agent_is_connected(agent=agent):
+        _broadcast_presence_of(agent)
+
+
+def agent_connections_prune() -> int:
+    """Delete connections whose daphne process died without closing them."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
+    stale_users = set(
+        AgentConnection.objects.filter(last_seen_at__lt=cutoff).values_list("user_id", flat=True)
+    )
+    deleted, _ = AgentConnection.objects.filter(last_seen_at__lt=cutoff).delete()
+    for user in User.objects.filter(pk__in=stale_users):
+        if not agent_is_connected(agent=user):
+            with transaction.atomic():
+                _broadcast_presence_of(user)
+    return deleted
+
+
+def agent_is_connected(*, agent: User) -> bool:
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
+    return AgentConnection.objects.filter(user=agent, last_seen_at__gte=cutoff).exists()

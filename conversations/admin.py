@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from conversations.models import Conversation, Message, Visitor
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["seq", "author_type", "author_agent", "body", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["seq"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["pk", "site", "visitor", "status", "assigned_agent", "last_message_at"]
+    list_filter = ["status", "site"]
+    list_select_related = ["site", "visitor", "assigned_agent"]
+    readonly_fields = ["site", "visitor", "last_seq", "created_at", "last_message_at", "closed_at"]
+    fields = ["site", "visitor", "status", "assigned_agent", *readonly_fields[2:]]
+    inlines = [MessageInline]
+
+
+@admin.register(Visitor)
+class VisitorAdmin(admin.ModelAdmin):
+    list_display = ["label", "site", "created_at", "last_seen_at"]
+    list_filter = ["site"]
+    readonly_fields = ["site", "public_id", "created_at", "last_seen_at"]
+    fields = readonly_fields
+    search_fields = ["public_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,280 @@
+"""WebSocket consumers: authenticate, join groups, validate frames, call services.
+
+Frames and error codes are documented in docs/protocol.md. A bad frame gets
+an `error` frame and the socket stays open; nothing here touches the ORM
+except through selectors and services run in `database_sync_to_async`.
+"""
+
+import asyncio
+import json
+import logging
+import traceback
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from conversations import event_schema, selectors, services
+from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
+from conversations.services import ChatError
+
+logger = logging.getLogger(__name__)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _int_field(frame: dict[str, Any], name: str) -> int:
+    value = frame.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ChatError("invalid_field", f"`{name}` must be a non-negative integer.")
+    return value
+
+
+def _bool_field(frame: dict[str, Any], name: str) -> bool:
+    value = frame.get(name)
+    if not isinstance(value, bool):
+        raise ChatError("invalid_field", f"`{name}` must be true or false.")
+    return value
+
+
+def _sync_frame(conversation, after_seq: int) -> dict[str, Any]:
+    messages, has_more = selectors.message_page_after(
+        conversation=conversation, after_seq=after_seq, page_size=settings.CHAT_SYNC_PAGE_SIZE
+    )
+    return {
+        "type": "sync",
+        "conversation": conversation.pk,
+        "messages": [event_schema.message(m) for m in messages],
+        "has_more": has_more,
+    }
+
+
+def _ack_frame(message, conversation_payload) -> dict[str, Any]:
+    return {
+        "type": "message.ack",
+        "client_id": message.client_id,
+        "message": event_schema.message(message),
+        "conversation": conversation_payload,
+    }
+
+
+class ChatConsumerBase(AsyncWebsocketConsumer):
+    """Parses frames and dispatches them by `type` through `handlers`."""
+
+    handlers: dict[str, str] = {}
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            return await self.send_error("invalid_frame", "Send JSON in text frames.")
+        if len(text_data) * 4 > settings.CHAT_MAX_FRAME_BYTES and len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+            return await self.send_error("frame_too_large", f"A frame has at most {settings.CHAT_MAX_FRAME_BYTES} bytes.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self.send_error("malformed_json", "The frame is not valid JSON.")
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error("invalid_frame", "A frame is a JSON object with a string `type`.")
+        handler = self.handlers.get(frame["type"])
+        client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        if handler is None:
+            return await self.send_error("unknown_type", f"Unknown frame type for this endpoint.", client_id)
+        try:
+            await getattr(self, handler)(frame)
+        except ChatError as exc:
+            await self.send_error(exc.code, exc.detail, client_id)
+        except Exception as exc:
+            # Exception texts can quote stored values; log the type and where only.
+            logger.error(
+                "frame failed type=%s error=%s\n%s",
+                frame["type"], exc.__class__.__name__, "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            await self.send_error("server_error", "The server could not apply this frame; send it again.", client_id)
+
+    async def send_json(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload))
+
+    async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
+        await self.send_json(event_schema.error(code, detail, client_id))
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+
+
+class VisitorConsumer(ChatConsumerBase):
+    """`/ws/visitor/<site_key>/`: the widget on a customer's page."""
+
+    handlers = {
+        "session.start": "on_session_start",
+        "message.send": "on_message_send",
+        "sync": "on_sync",
+        "typing": "on_typing",
+    }
+
+    async def connect(self) -> None:
+        self.site = None
+        self.visitor = None
+        site = await database_sync_to_async(account_selectors.site_get_by_key)(
+            key=self.scope["url_route"]["kwargs"]["site_key"]
+        )
+        if site is None or not site.allows_origin(_header(self.scope, b"origin")):
+            await self.close()  # before accept: the handshake fails with 403
+            return
+        self.site = site
+        agents = await database_sync_to_async(account_selectors.site_online_agents)(site=site)
+        await self.channel_layer.group_add(site_widgets_group(site.pk), self.channel_name)
+        await self.accept()
+        await self.send_json(event_schema.welcome_visitor(site=site, agents=agents))
+
+    async def disconnect(self, code: int) -> None:
+        if self.site is not None:
+            await self.channel_layer.group_discard(site_widgets_group(self.site.pk), self.channel_name)
+        if self.visitor is not None:
+            await self.channel_layer.group_discard(visitor_group(self.visitor.pk), self.channel_name)
+
+    def _require_session(self):
+        if self.visitor is None:
+            raise ChatError("no_session", "Send `session.start` first.")
+        return self.visitor
+
+    async def on_session_start(self, frame: dict[str, Any]) -> None:
+        token = frame.get("token")
+        if token is not None and not isinstance(token, str):
+            raise ChatError("invalid_field", "`token` must be a string or absent.")
+        visitor, new_token, conversation = await database_sync_to_async(services.visitor_session_start)(
+            site=self.site, token=token
+        )
+        if self.visitor is not None and self.visitor.pk != visitor.pk:
+            await self.channel_layer.group_discard(visitor_group(self.visitor.pk), self.channel_name)
+        self.visitor = visitor
+        await self.channel_layer.group_add(visitor_group(visitor.pk), self.channel_name)
+        await self.send_json(
+            {
+                "type": "session",
+                "token": new_token,
+                "visitor": {"id": str(visitor.public_id)},
+                "conversation": event_schema.conversation_for_visitor(conversation),
+            }
+        )
+
+    async def on_message_send(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        message, _created = await database_sync_to_async(services.message_post_by_visitor)(
+            visitor=visitor, client_id=frame.get("client_id"), body=frame.get("body")
+        )
+        await self.send_json(_ack_frame(message, event_schema.conversation_for_visitor(message.conversation)))
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        conversation_id, after_seq = _int_field(frame, "conversation"), _int_field(frame, "after_seq")
+
+        def load() -> dict[str, Any]:
+            conversation = selectors.conversation_get_for_visitor(visitor=visitor, conversation_id=conversation_id)
+            if conversation is None:
+                raise ChatError("not_found", "No such conversation.")
+            return _sync_frame(conversation, after_seq)
+
+        await self.send_json(await database_sync_to_async(load)())
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        await database_sync_to_async(services.typing_by_visitor)(
+            visitor=visitor, is_typing=_bool_field(frame, "is_typing")
+        )
+
+
+class AgentConsumer(ChatConsumerBase):
+    """`/ws/agent/`: the dashboard of a logged-in agent."""
+
+    handlers = {
+        "message.send": "on_message_send",
+        "sync": "on_sync",
+        "typing": "on_typing",
+        "conversation.close": "on_conversation_close",
+        "presence": "on_presence",
+    }
+
+    async def connect(self) -> None:
+        self.user = None
+        self.groups_joined: list[str] = []
+        self.heartbeat: asyncio.Task | None = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active or not self._same_origin():
+            await self.close()
+            return
+        self.user = user
+        memberships = await database_sync_to_async(account_selectors.membership_list_for_agent)(agent=user)
+        self.groups_joined = [site_agents_group(m.site_id) for m in memberships] + [agent_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json(event_schema.welcome_agent(user=user, memberships=memberships))
+        await database_sync_to_async(account_services.agent_connection_open)(agent=user, channel_name=self.channel_name)
+        self.heartbeat = asyncio.create_task(self._beat())
+
+    def _same_origin(self) -> bool:
+        """The session cookie rides along from any page, so only our own pages may open this socket."""
+        origin, host = _header(self.scope, b"origin"), _header(self.scope, b"host")
+        if not origin or not host:
+            return False
+        return origin.split("://", 1)[-1] == host or origin == settings.PUBLIC_URL
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_HEARTBEAT_SECONDS)
+            await database_sync_to_async(account_services.agent_connection_beat)(channel_name=self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.user is not None:
+            await database_sync_to_async(account_services.agent_connection_close)(
+                agent=self.user, channel_name=self.channel_name
+            )
+
+    async def on_message_send(self, frame: dict[str, Any]) -> None:
+        conversation_id = _int_field(frame, "conversation")
+
+        def post() -> dict[str, Any]:
+            message, _created = services.message_post_by_agent(
+                agent=self.user, conversation_id=conversation_id, client_id=frame.get("client_id"), body=frame.get("body")
+            )
+            return _ack_frame(message, event_schema.conversation_for_agent(message.conversation, last_message=message))
+
+        await self.send_json(await database_sync_to_async(post)())
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        conversation_id, after_seq = _int_field(frame, "conversation"), _int_field(frame, "after_seq")
+
+        def load() -> dict[str, Any]:
+            conversation = selectors.conversation_get_for_agent(agent=self.user, conversation_id=conversation_id)
+            if conversation is None:
+                raise ChatError("not_found", "No such conversation.")
+            return _sync_frame(conversation, after_seq)
+
+        await self.send_json(await database_sync_to_async(load)())
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        await database_sync_to_async(services.typing_by_agent)(
+            agent=self.user, conversation_id=_int_field(frame, "conversation"), is_typing=_bool_field(frame, "is_typing")
+        )
+
+    async def on_conversation_close(self, frame: dict[str, Any]) -> None:
+        await database_sync_to_async(services.conversation_close)(
+            agent=self.user, conversation_id=_int_field(frame, "conversation")
+        )
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        availability = frame.get("availability")
+        if availability not in ("online", "away"):
+            raise ChatError("invalid_field", "`availability` must be 'online' or 'away'.")
+        await database_sync_to_async(account_services.agent_set_availability)(agent=self.user, availability=availability)

@@ -1,0 +1,84 @@
+"""Every JSON object the server sends, built in one module (docs/protocol.md)."""
+
+from typing import Any
+
+from django.conf import settings
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def agent(user) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.public_name, "photo_url": user.photo_url}
+
+
+def message(msg) -> dict[str, Any]:
+    return {
+        "id": msg.pk,
+        "conversation": msg.conversation_id,
+        "seq": msg.seq,
+        "author": msg.author_type,
+        "agent": agent(msg.author_agent) if msg.author_agent_id else None,
+        "body": msg.body,
+        "client_id": msg.client_id,
+        "created_at": _iso(msg.created_at),
+    }
+
+
+def conversation_for_visitor(conv) -> dict[str, Any] | None:
+    if conv is None:
+        return None
+    return {"id": conv.pk, "status": conv.status, "last_seq": conv.last_seq}
+
+
+def conversation_for_agent(conv, last_message=None) -> dict[str, Any]:
+    return {
+        "id": conv.pk,
+        "site": {"key": conv.site.key, "name": conv.site.name},
+        "status": conv.status,
+        "visitor": {"id": str(conv.visitor.public_id), "label": conv.visitor.label},
+        "assigned_agent": agent(conv.assigned_agent) if conv.assigned_agent_id else None,
+        "last_seq": conv.last_seq,
+        "last_message": (
+            {
+                "author": last_message.author_type,
+                "body": last_message.body,
+                "created_at": _iso(last_message.created_at),
+            }
+            if last_message
+            else None
+        ),
+        "created_at": _iso(conv.created_at),
+        "last_message_at": _iso(conv.last_message_at),
+        "closed_at": _iso(conv.closed_at),
+    }
+
+
+def presence(*, site, agents: list) -> dict[str, Any]:
+    return {"type": "presence", "online": bool(agents), "agents": [agent(a) for a in agents]}
+
+
+def welcome_visitor(*, site, agents: list) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "site": {"name": site.name},
+        "max_body_chars": settings.CHAT_MAX_BODY_CHARS,
+        "presence": {k: v for k, v in presence(site=site, agents=agents).items() if k != "type"},
+    }
+
+
+def welcome_agent(*, user, memberships: list) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "agent": {**agent(user), "availability": user.availability},
+        "sites": [{"key": m.site.key, "name": m.site.name, "role": m.role} for m in memberships],
+        "max_body_chars": settings.CHAT_MAX_BODY_CHARS,
+    }
+
+
+def error(code: str, detail: str, client_id: str | None = None) -> dict[str, Any]:
+    frame = {"type": "error", "code": code, "detail": detail}
+    if client_id is not None:
+        frame["client_id"] = client_id
+    return frame

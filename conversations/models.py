@@ -1,0 +1,95 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Site
+
+
+class Visitor(models.Model):
+    """Someone who opened the chat on a site.
+
+    Created only when the visitor opens the chat window. The browser holds a
+    random token; only its SHA-256 is stored, so a database dump cannot be
+    used to take over a visitor's conversation.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="visitors")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"Visitor {str(self.public_id)[:8]}"
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    # Highest Message.seq handed out; bumped with an UPDATE so the row lock
+    # orders concurrent posts.
+    last_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "status", "-last_message_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visitor"], condition=Q(status="open"), name="one_open_conversation_per_visitor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk}"
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        VISITOR = "visitor", "Visitor"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    author_type = models.CharField(max_length=10, choices=Author.choices)
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    # Chosen by the sending client; a retry with the same id is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="unique_seq_per_conversation"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="unique_client_id_per_conversation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.conversation_id}#{self.seq}"

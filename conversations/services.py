@@ -1,0 +1,251 @@
+"""Every write to visitors, conversations and messages.
+
+A message is committed before anyone hears of it: the consumer acks only
+after the service returns, and events leave through `send_event_on_commit`.
+Callers (consumers, admin, API, tasks) catch `ChatError` and show its code.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Site, User
+from chatplatform.lib.tokens import hash_token, new_token
+from conversations import event_schema, selectors
+from conversations.events import send_event_on_commit, site_agents_group, visitor_group
+from conversations.models import Conversation, Message, Visitor
+
+MAX_CLIENT_ID_CHARS = 64
+
+
+class ChatError(Exception):
+    """A refusal the client can act on; `code` is listed in docs/protocol.md."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def _clean_body(body: object) -> str:
+    if not isinstance(body, str):
+        raise ChatError("invalid_field", "`body` must be a string.")
+    if not body.strip():
+        raise ChatError("empty_body", "A message needs some text.")
+    if len(body) > settings.CHAT_MAX_BODY_CHARS:
+        raise ChatError("body_too_large", f"A message has at most {settings.CHAT_MAX_BODY_CHARS} characters.")
+    # NUL cannot be stored by PostgreSQL; refuse it rather than alter the text.
+    if "\x00" in body:
+        raise ChatError("invalid_field", "`body` must not contain NUL characters.")
+    return body
+
+
+def _clean_client_id(client_id: object) -> str:
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+        raise ChatError("invalid_field", f"`client_id` must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters.")
+    return client_id
+
+
+def _retry_once_on_conflict(post):
+    """Run `post` again if a concurrent twin won a unique-constraint race.
+
+    Two sockets may send the same client_id at once (a retry after a
+    reconnect racing the original), or two tabs may open a conversation at
+    once. The loser's second run finds the winner's row and returns it.
+    """
+    try:
+        return post()
+    except IntegrityError:
+        return post()
+
+
+def _append_message(
+    conversation: Conversation, *, author_type: str, body: str, client_id: str | None, agent: User | None = None
+) -> Message:
+    """Give the message the next seq. Must run inside a transaction.
+
+    The UPDATE takes the conversation's row lock (the write lock on SQLite),
+    so concurrent posts get consecutive seqs with no gaps.
+    """
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1, last_message_at=now)
+    conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
+    conversation.last_message_at = now
+    return Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        author_type=author_type,
+        author_agent=agent,
+        body=body,
+        client_id=client_id,
+    )
+
+
+def _announce_message(message: Message) -> None:
+    conversation = message.conversation
+    payload = event_schema.message(message)
+    send_event_on_commit(visitor_group(conversation.visitor_id), {"type": "message.new", "message": payload})
+    send_event_on_commit(
+        site_agents_group(conversation.site_id),
+        {
+            "type": "message.new",
+            "message": payload,
+            "conversation": event_schema.conversation_for_agent(conversation, last_message=message),
+        },
+    )
+
+
+def _announce_conversation(conversation: Conversation) -> None:
+    send_event_on_commit(
+        visitor_group(conversation.visitor_id),
+        {"type": "conversation.updated", "conversation": event_schema.conversation_for_visitor(conversation)},
+    )
+    send_event_on_commit(
+        site_agents_group(conversation.site_id),
+        {"type": "conversation.updated", "conversation": event_schema.conversation_for_agent(conversation)},
+    )
+
+
+# --- Visitors -------------------------------------------------------------
+
+
+def visitor_create(*, site: Site) -> tuple[Visitor, str]:
+    """Create a visitor and return it with its token, which is never stored in clear."""
+    token = new_token()
+    visitor = Visitor.objects.create(site=site, token_hash=hash_token(token))
+    return visitor, token
+
+
+def visitor_session_start(*, site: Site, token: str | None) -> tuple[Visitor, str | None, Conversation | None]:
+    """Resume the visitor holding `token`, or create one when no token is given.
+
+    Returns (visitor, new token or None when resumed, open conversation or None).
+    """
+    if token is None:
+        visitor, new = visitor_create(site=site)
+        return visitor, new, None
+    visitor = selectors.visitor_get_by_token(site=site, token=token)
+    if visitor is None:
+        raise ChatError("invalid_token", "This chat session is unknown; start a new one.")
+    Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
+    return visitor, None, selectors.conversation_open_for_visitor(visitor=visitor)
+
+
+# --- Messages -------------------------------------------------------------
+
+
+def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> tuple[Message, bool]:
+    """Store a visitor's message in their open conversation, opening one if needed.
+
+    Returns (message, created). A client_id the visitor used before returns
+    the stored message with created=False, in whichever conversation it is.
+    """
+    body = _clean_body(body)
+    client_id = _clean_client_id(client_id)
+
+    @transaction.atomic
+    def post() -> tuple[Message, bool]:
+        existing = (
+            Message.objects.filter(conversation__visitor=visitor, client_id=client_id)
+            .select_related("conversation")
+            .first()
+        )
+        if existing is not None:
+            if existing.author_type != Message.Author.VISITOR:
+                raise ChatError("client_id_conflict", "This client_id was used by someone else.")
+            return existing, False
+        conversation = selectors.conversation_open_for_visitor(visitor=visitor)
+        if conversation is None:
+            conversation = Conversation.objects.create(site_id=visitor.site_id, visitor=visitor)
+        conversation.visitor = visitor
+        message = _append_message(conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id)
+        _announce_message(message)
+        return message, True
+
+    return _retry_once_on_conflict(post)
+
+
+def message_post_by_agent(*, agent: User, conversation_id: int, client_id: str, body: str) -> tuple[Message, bool]:
+    """Store an agent's reply; an unassigned conversation is assigned to the agent.
+
+    Refuses conversations of sites the agent is not a member of (`not_found`)
+    and closed conversations (`conversation_closed`).
+    """
+    body = _clean_body(body)
+    client_id = _clean_client_id(client_id)
+
+    @transaction.atomic
+    def post() -> tuple[Message, bool]:
+        conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+        if conversation is None:
+            raise ChatError("not_found", "No such conversation.")
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            if existing.author_agent_id != agent.pk:
+                raise ChatError("client_id_conflict", "This client_id was used by someone else.")
+            existing.conversation = conversation
+            return existing, False
+        if conversation.status != Conversation.Status.OPEN:
+            raise ChatError("conversation_closed", "This conversation is closed.")
+        if conversation.assigned_agent_id is None:
+            Conversation.objects.filter(pk=conversation.pk).update(assigned_agent=agent)
+            conversation.assigned_agent = agent
+        message = _append_message(
+            conversation, author_type=Message.Author.AGENT, body=body, client_id=client_id, agent=agent
+        )
+        _announce_message(message)
+        return message, True
+
+    return _retry_once_on_conflict(post)
+
+
+@transaction.atomic
+def conversation_close(*, agent: User, conversation_id: int) -> Conversation:
+    """Close the conversation and record who closed it as a system message."""
+    conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    if conversation.status != Conversation.Status.OPEN:
+        raise ChatError("conversation_closed", "This conversation is already closed.")
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED, closed_at=now)
+    conversation.status, conversation.closed_at = Conversation.Status.CLOSED, now
+    message = _append_message(
+        conversation,
+        author_type=Message.Author.SYSTEM,
+        body=f"{agent.public_name} closed the conversation.",
+        client_id=None,
+    )
+    _announce_message(message)
+    _announce_conversation(conversation)
+    return conversation
+
+
+# --- Typing (never stored) -------------------------------------------------
+
+
+def typing_by_visitor(*, visitor: Visitor, is_typing: bool) -> None:
+    conversation = selectors.conversation_open_for_visitor(visitor=visitor)
+    if conversation is None:
+        return
+    send_event_on_commit(
+        site_agents_group(visitor.site_id),
+        {"type": "typing", "conversation": conversation.pk, "author": "visitor", "is_typing": bool(is_typing)},
+    )
+
+
+def typing_by_agent(*, agent: User, conversation_id: int, is_typing: bool) -> None:
+    conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    send_event_on_commit(
+        visitor_group(conversation.visitor_id),
+        {
+            "type": "typing",
+            "conversation": conversation.pk,
+            "author": "agent",
+            "agent": event_schema.agent(agent),
+            "is_typing": bool(is_typing),
+        },
+    )
