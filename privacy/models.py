@@ -1,3 +1,1 @@
-from django.db import models
-
-# Create your models here.
+"""Privacy models arrive with the DPO tooling (see the privacy issues)."""
