@@ -1,0 +1,74 @@
+"""The whole product in Chromium: a visitor on a customer's page and an agent in the dashboard.
+
+The host page is on another origin than the chat server, as on a real
+customer site. Screenshots of both sides land in var/screenshots/.
+"""
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from accounts.models import Membership
+from accounts.services import agent_create, site_create
+from conversations.models import Message
+
+PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 10_000
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
+    daphne_server, chromium, host_page, transactional_db
+):
+    shop_page = host_page("")
+    site = site_create(name="Demo shop", origins=[shop_page.origin])
+    agent_create(site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD)
+    shop_page.html = (
+        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
+        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        'data-test-open-shadow="1" async></script>'
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    # The agent logs in and goes online.
+    agent_ctx = chromium.new_context(viewport={"width": 1280, "height": 800})
+    dashboard = agent_ctx.new_page()
+    dashboard.goto(f"{daphne_server.url}/dashboard/")
+    dashboard.fill("input[name=username]", "alice@shop.example")
+    dashboard.fill("input[name=password]", PASSWORD)
+    dashboard.click("button[type=submit]")
+    expect(dashboard.locator("#connection-status")).to_have_attribute("data-state", "live", timeout=TIMEOUT_MS)
+
+    # The visitor sees Alice online, opens the chat and writes.
+    visitor_ctx = chromium.new_context(viewport={"width": 1280, "height": 800})
+    shop = visitor_ctx.new_page()
+    shop.goto(shop_page)
+    shop.click(".cp-launcher")
+    expect(shop.locator(".cp-status")).to_contain_text("Alice", timeout=TIMEOUT_MS)
+    shop.fill(".cp-input", "Do you ship to Brno?")
+    shop.press(".cp-input", "Enter")
+    expect(shop.locator(".cp-m-visitor .cp-bubble")).to_have_text("Do you ship to Brno?", timeout=TIMEOUT_MS)
+
+    # It appears live in the agent's inbox; the agent opens it and answers.
+    row = dashboard.locator("li.conv").filter(has_text="Do you ship to Brno?")
+    expect(row).to_be_visible(timeout=TIMEOUT_MS)
+    row.locator("a").first.click()
+    expect(dashboard).to_have_url(re.compile(r"/dashboard/c/\d+/"))
+    expect(dashboard.locator("#messages")).to_contain_text("Do you ship to Brno?")
+    dashboard.fill("#composer-input", "Yes, within two days.")
+    dashboard.press("#composer-input", "Enter")
+
+    # The visitor sees the answer, with the agent's name.
+    answer = shop.locator(".cp-m-agent").filter(has_text="Yes, within two days.")
+    expect(answer).to_be_visible(timeout=TIMEOUT_MS)
+    expect(answer.locator(".cp-m-name")).to_have_text("Alice")
+    assert list(Message.objects.order_by("seq").values_list("author_type", "body")) == [
+        ("visitor", "Do you ship to Brno?"),
+        ("agent", "Yes, within two days."),
+    ]
+
+    shop.screenshot(path=SCREENSHOTS / "e2e-visitor.png")
+    dashboard.screenshot(path=SCREENSHOTS / "e2e-dashboard.png")
+    visitor_ctx.close()
+    agent_ctx.close()
