@@ -20,9 +20,15 @@ class ConversationAdmin(admin.ModelAdmin):
     list_display = ["pk", "site", "visitor", "status", "assigned_agent", "last_message_at"]
     list_filter = ["status", "site"]
     list_select_related = ["site", "visitor", "assigned_agent"]
-    readonly_fields = ["site", "visitor", "last_seq", "created_at", "last_message_at", "closed_at"]
-    fields = ["site", "visitor", "status", "assigned_agent", *readonly_fields[2:]]
+    # Read-only: closing and replying go through the dashboard's services,
+    # which record a system message and notify everyone connected.
+    fields = readonly_fields = [
+        "site", "visitor", "status", "assigned_agent", "last_seq", "created_at", "last_message_at", "closed_at"
+    ]
     inlines = [MessageInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Visitor)
