@@ -30,6 +30,10 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting personal data is the privacy app's erase, which keeps an audit trail.
+        return False
+
 
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
@@ -40,4 +44,8 @@ class VisitorAdmin(admin.ModelAdmin):
     search_fields = ["public_id"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting personal data is the privacy app's erase, which keeps an audit trail.
         return False

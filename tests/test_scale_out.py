@@ -1,5 +1,7 @@
 """Scaling out: two daphne processes on one Redis and one database."""
 
+import asyncio
+
 import pytest
 
 from tests import realtime
@@ -53,3 +55,17 @@ async def test_an_agent_of_another_site_on_the_other_process_hears_nothing(two_s
         await outsider.next("message.new", timeout=1)
     await visitor.close()
     await outsider.close()
+
+
+async def test_an_idle_socket_still_hears_events_after_redis_read_timeouts(two_servers, site_a, bob):
+    """Regression: redis-py's 5 s read timeout used to kill idle consumers' receive loops."""
+    first, second = two_servers
+    agent = await realtime.agent(second, bob)
+    await asyncio.sleep(7)
+    visitor = await realtime.visitor(first, site_a)
+
+    await visitor.send(type="message.send", client_id="late", body="after a quiet spell")
+
+    assert (await agent.next("message.new", client_id="late"))["message"]["body"] == "after a quiet spell"
+    await visitor.close()
+    await agent.close()

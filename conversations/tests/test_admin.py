@@ -19,6 +19,7 @@ def test_the_operator_sees_sites_agents_and_read_only_conversations(client, oper
     assert page.status_code == 200 and b"Hello admin" in page.content
     assert b'name="status"' not in page.content and b'name="body"' not in page.content
     assert client.get("/admin/conversations/conversation/add/").status_code == 403
+    assert client.get(f"/admin/conversations/conversation/{message.conversation_id}/delete/").status_code == 403
 
 
 def test_the_site_page_shows_the_embed_snippet(client, operator, site_a):

@@ -1,0 +1,56 @@
+# make run    - the embedded demo: SQLite, no services needed (see README.md)
+# make test   - the whole test suite
+# make bench  - the benchmarks in bench/
+# .venv is created and installed on first use and again whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench migrate lint clean distclean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -e ".[test]"
+	touch $(STAMP)
+
+# The embedded mode runs with DEBUG on, so it needs no SECRET_KEY.
+run migrate: export DEBUG ?= 1
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+	$(PY) manage.py run_embedded
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+# Extra pytest arguments: make test ARGS="-k harness -x"
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+bench: $(STAMP)
+	@set -e; \
+	if [ -f bench/__main__.py ]; then $(PY) -m bench $(ARGS); exit 0; fi; \
+	found=; \
+	for f in bench/bench_*.py; do \
+		[ -e "$$f" ] || continue; found=1; \
+		echo "== $$f"; $(PY) "$$f" $(ARGS); \
+	done; \
+	[ -n "$$found" ] || { echo "No benchmarks found (bench/__main__.py or bench/bench_*.py)."; exit 1; }
+
+lint: $(STAMP)
+	@if $(PY) -m ruff --version >/dev/null 2>&1; then \
+		$(PY) -m ruff check .; \
+	else \
+		echo "ruff is not installed; install it with: $(PY) -m pip install ruff"; \
+	fi
+
+clean:
+	rm -rf var db.sqlite3 db.sqlite3-* *.egg-info build dist .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
