@@ -42,11 +42,8 @@ bench: $(STAMP)
 	[ -n "$$found" ] || { echo "No benchmarks found (bench/__main__.py or bench/bench_*.py)."; exit 1; }
 
 lint: $(STAMP)
-	@if $(PY) -m ruff --version >/dev/null 2>&1; then \
-		$(PY) -m ruff check .; \
-	else \
-		echo "ruff is not installed; install it with: $(PY) -m pip install ruff"; \
-	fi
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-* *.egg-info build dist .pytest_cache .ruff_cache

@@ -25,17 +25,23 @@ def site_b(db):
 
 @pytest.fixture
 def alice(site_a):
-    return agent_create(site=site_a, email="alice@a.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD)
+    return agent_create(
+        site=site_a, email="alice@a.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
+    )
 
 
 @pytest.fixture
 def bob(site_a):
-    return agent_create(site=site_a, email="bob@a.example", name="Bob", role=Membership.Role.AGENT, password=PASSWORD)
+    return agent_create(
+        site=site_a, email="bob@a.example", name="Bob", role=Membership.Role.AGENT, password=PASSWORD
+    )
 
 
 @pytest.fixture
 def charlie(site_b):
-    return agent_create(site=site_b, email="charlie@b.example", name="Charlie", role=Membership.Role.AGENT, password=PASSWORD)
+    return agent_create(
+        site=site_b, email="charlie@b.example", name="Charlie", role=Membership.Role.AGENT, password=PASSWORD
+    )
 
 
 @pytest.fixture

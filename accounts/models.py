@@ -36,9 +36,7 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
     photo = models.ImageField(upload_to="agents/", blank=True, help_text="Shown to visitors.")
-    availability = models.CharField(
-        max_length=10, choices=Availability.choices, default=Availability.ONLINE
-    )
+    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.ONLINE)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -37,7 +37,9 @@ def free_port() -> int:
 
 def prepare_database(env: dict) -> tuple[str, str]:
     """Migrate the scratch database; create a site and an agent session. Returns (site key, cookie)."""
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -48,8 +50,13 @@ def prepare_database(env: dict) -> tuple[str, str]:
     from accounts.services import agent_create, site_create
 
     site = site_create(name="Bench", origins=[ORIGIN])
-    agent = agent_create(site=site, email=f"{uuid.uuid4().hex[:8]}@bench.example", name="Bench", role="agent",
-                         password=uuid.uuid4().hex)
+    agent = agent_create(
+        site=site,
+        email=f"{uuid.uuid4().hex[:8]}@bench.example",
+        name="Bench",
+        role="agent",
+        password=uuid.uuid4().hex,
+    )
     client = Client()
     client.force_login(agent)
     return site.key, f"sessionid={client.cookies['sessionid'].value}"
@@ -58,7 +65,10 @@ def prepare_database(env: dict) -> tuple[str, str]:
 def start_daphne(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatplatform.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -94,7 +104,9 @@ async def throughput(ws_url: str, site_key: str, visitors: int, per_visitor: int
 
     async def run(ws) -> int:
         for i in range(per_visitor):
-            await ws.send(json.dumps({"type": "message.send", "client_id": uuid.uuid4().hex, "body": f"bench {i}"}))
+            await ws.send(
+                json.dumps({"type": "message.send", "client_id": uuid.uuid4().hex, "body": f"bench {i}"})
+            )
             await recv_type(ws, "message.ack")
         return per_visitor
 
@@ -106,12 +118,17 @@ async def throughput(ws_url: str, site_key: str, visitors: int, per_visitor: int
     return done, elapsed
 
 
-async def latency(ws_url: str, site_key: str, cookie: str, port: int, rate: int, seconds: float) -> list[float]:
+async def latency(
+    ws_url: str, site_key: str, cookie: str, port: int, rate: int, seconds: float
+) -> list[float]:
     """Offer `rate` msg/s from 20 visitors for `seconds`; time each from send to the agent's message.new."""
     import websockets
 
     agent = await websockets.connect(
-        f"{ws_url}/ws/agent/", origin=f"http://127.0.0.1:{port}", additional_headers={"Cookie": cookie}, max_size=2**22
+        f"{ws_url}/ws/agent/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": cookie},
+        max_size=2**22,
     )
     await agent.recv()  # welcome
     sockets = [await visitor_session(ws_url, site_key) for _ in range(20)]
@@ -136,10 +153,12 @@ async def latency(ws_url: str, site_key: str, cookie: str, port: int, rate: int,
         await asyncio.sleep(max(0.0, start + i * interval - time.perf_counter()))
         client_id = uuid.uuid4().hex
         sent[client_id] = time.perf_counter()
-        await sockets[i % len(sockets)].send(json.dumps({"type": "message.send", "client_id": client_id, "body": "ping"}))
+        await sockets[i % len(sockets)].send(
+            json.dumps({"type": "message.send", "client_id": client_id, "body": "ping"})
+        )
     try:
         await asyncio.wait_for(reader, timeout=30)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         reader.cancel()
     for task in readers:
         task.cancel()
@@ -161,7 +180,9 @@ def main() -> None:
     args = parser.parse_args()
 
     widget = (ROOT / "static" / "widget" / "widget.js").read_bytes()
-    print(f"widget.js: {len(widget) / 1024:.1f} KiB raw, {len(gzip.compress(widget, 9)) / 1024:.1f} KiB gzipped")
+    print(
+        f"widget.js: {len(widget) / 1024:.1f} KiB raw, {len(gzip.compress(widget, 9)) / 1024:.1f} KiB gzipped"
+    )
 
     scratch = tempfile.mkdtemp(prefix="chatbench-")
     env = {
@@ -181,13 +202,17 @@ def main() -> None:
     ws_url = f"ws://127.0.0.1:{port}"
     try:
         done, elapsed = asyncio.run(throughput(ws_url, site_key, args.visitors, args.per_visitor))
-        print(f"persisted-before-ack: {done} messages from {args.visitors} visitors in {elapsed:.2f} s "
-              f"= {done / elapsed:.0f} msg/s")
+        print(
+            f"persisted-before-ack: {done} messages from {args.visitors} visitors in {elapsed:.2f} s "
+            f"= {done / elapsed:.0f} msg/s"
+        )
         for rate in (int(r) for r in args.rates.split(",")):
             lat = asyncio.run(latency(ws_url, site_key, cookie, port, rate, args.seconds))
             expected = int(rate * args.seconds)
-            print(f"visitor->agent at {rate} msg/s offered: {len(lat)}/{expected} delivered, "
-                  f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms")
+            print(
+                f"visitor->agent at {rate} msg/s offered: {len(lat)}/{expected} delivered, "
+                f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms"
+            )
     finally:
         daphne.terminate()
         daphne.wait(timeout=10)

@@ -23,7 +23,14 @@ class ConversationAdmin(admin.ModelAdmin):
     # Read-only: closing and replying go through the dashboard's services,
     # which record a system message and notify everyone connected.
     fields = readonly_fields = [
-        "site", "visitor", "status", "assigned_agent", "last_seq", "created_at", "last_message_at", "closed_at"
+        "site",
+        "visitor",
+        "status",
+        "assigned_agent",
+        "last_seq",
+        "created_at",
+        "last_message_at",
+        "closed_at",
     ]
     inlines = [MessageInline]
 

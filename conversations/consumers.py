@@ -74,8 +74,13 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
             return await self.send_error("invalid_frame", "Send JSON in text frames.")
-        if len(text_data) * 4 > settings.CHAT_MAX_FRAME_BYTES and len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
-            return await self.send_error("frame_too_large", f"A frame has at most {settings.CHAT_MAX_FRAME_BYTES} bytes.")
+        if (
+            len(text_data) * 4 > settings.CHAT_MAX_FRAME_BYTES
+            and len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES
+        ):
+            return await self.send_error(
+                "frame_too_large", f"A frame has at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
+            )
         try:
             frame = json.loads(text_data)
         except ValueError:
@@ -85,7 +90,7 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         handler = self.handlers.get(frame["type"])
         client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
         if handler is None:
-            return await self.send_error("unknown_type", f"Unknown frame type for this endpoint.", client_id)
+            return await self.send_error("unknown_type", "Unknown frame type for this endpoint.", client_id)
         try:
             await getattr(self, handler)(frame)
         except ChatError as exc:
@@ -94,9 +99,13 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
             # Exception texts can quote stored values; log the type and where only.
             logger.error(
                 "frame failed type=%s error=%s\n%s",
-                frame["type"], exc.__class__.__name__, "".join(traceback.format_tb(exc.__traceback__)),
+                frame["type"],
+                exc.__class__.__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
             )
-            await self.send_error("server_error", "The server could not apply this frame; send it again.", client_id)
+            await self.send_error(
+                "server_error", "The server could not apply this frame; send it again.", client_id
+            )
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload))
@@ -176,7 +185,9 @@ class VisitorConsumer(ChatConsumerBase):
         conversation_id, after_seq = _int_field(frame, "conversation"), _int_field(frame, "after_seq")
 
         def load() -> dict[str, Any]:
-            conversation = selectors.conversation_get_for_visitor(visitor=visitor, conversation_id=conversation_id)
+            conversation = selectors.conversation_get_for_visitor(
+                visitor=visitor, conversation_id=conversation_id
+            )
             if conversation is None:
                 raise ChatError("not_found", "No such conversation.")
             return _sync_frame(conversation, after_seq)
@@ -216,7 +227,9 @@ class AgentConsumer(ChatConsumerBase):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(event_schema.welcome_agent(user=user, memberships=memberships))
-        await database_sync_to_async(account_services.agent_connection_open)(agent=user, channel_name=self.channel_name)
+        await database_sync_to_async(account_services.agent_connection_open)(
+            agent=user, channel_name=self.channel_name
+        )
         self.heartbeat = asyncio.create_task(self._beat())
 
     def _same_origin(self) -> bool:
@@ -229,7 +242,9 @@ class AgentConsumer(ChatConsumerBase):
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(settings.CHAT_HEARTBEAT_SECONDS)
-            await database_sync_to_async(account_services.agent_connection_beat)(channel_name=self.channel_name)
+            await database_sync_to_async(account_services.agent_connection_beat)(
+                channel_name=self.channel_name
+            )
 
     async def disconnect(self, code: int) -> None:
         if self.heartbeat is not None:
@@ -246,9 +261,14 @@ class AgentConsumer(ChatConsumerBase):
 
         def post() -> dict[str, Any]:
             message, _created = services.message_post_by_agent(
-                agent=self.user, conversation_id=conversation_id, client_id=frame.get("client_id"), body=frame.get("body")
+                agent=self.user,
+                conversation_id=conversation_id,
+                client_id=frame.get("client_id"),
+                body=frame.get("body"),
             )
-            return _ack_frame(message, event_schema.conversation_for_agent(message.conversation, last_message=message))
+            return _ack_frame(
+                message, event_schema.conversation_for_agent(message.conversation, last_message=message)
+            )
 
         await self.send_json(await database_sync_to_async(post)())
 
@@ -256,7 +276,9 @@ class AgentConsumer(ChatConsumerBase):
         conversation_id, after_seq = _int_field(frame, "conversation"), _int_field(frame, "after_seq")
 
         def load() -> dict[str, Any]:
-            conversation = selectors.conversation_get_for_agent(agent=self.user, conversation_id=conversation_id)
+            conversation = selectors.conversation_get_for_agent(
+                agent=self.user, conversation_id=conversation_id
+            )
             if conversation is None:
                 raise ChatError("not_found", "No such conversation.")
             return _sync_frame(conversation, after_seq)
@@ -265,7 +287,9 @@ class AgentConsumer(ChatConsumerBase):
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         await database_sync_to_async(services.typing_by_agent)(
-            agent=self.user, conversation_id=_int_field(frame, "conversation"), is_typing=_bool_field(frame, "is_typing")
+            agent=self.user,
+            conversation_id=_int_field(frame, "conversation"),
+            is_typing=_bool_field(frame, "is_typing"),
         )
 
     async def on_conversation_close(self, frame: dict[str, Any]) -> None:
@@ -277,4 +301,6 @@ class AgentConsumer(ChatConsumerBase):
         availability = frame.get("availability")
         if availability not in ("online", "away"):
             raise ChatError("invalid_field", "`availability` must be 'online' or 'away'.")
-        await database_sync_to_async(account_services.agent_set_availability)(agent=self.user, availability=availability)
+        await database_sync_to_async(account_services.agent_set_availability)(
+            agent=self.user, availability=availability
+        )

@@ -84,7 +84,9 @@ class Message(models.Model):
         ordering = ["conversation", "seq"]
         indexes = [
             # A visitor's retry is looked up by client_id across its conversations.
-            models.Index(fields=["client_id"], condition=Q(client_id__isnull=False), name="message_client_id_idx"),
+            models.Index(
+                fields=["client_id"], condition=Q(client_id__isnull=False), name="message_client_id_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="unique_seq_per_conversation"),

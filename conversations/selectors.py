@@ -57,7 +57,9 @@ def message_list_after(*, conversation: Conversation, after_seq: int, limit: int
     )
 
 
-def message_page_after(*, conversation: Conversation, after_seq: int, page_size: int) -> tuple[list[Message], bool]:
+def message_page_after(
+    *, conversation: Conversation, after_seq: int, page_size: int
+) -> tuple[list[Message], bool]:
     """One page of messages after `after_seq`, and whether more follow."""
     messages = message_list_after(conversation=conversation, after_seq=after_seq, limit=page_size + 1)
     return messages[:page_size], len(messages) > page_size

@@ -43,7 +43,9 @@ def _clean_body(body: object) -> str:
 
 def _clean_client_id(client_id: object) -> str:
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
-        raise ChatError("invalid_field", f"`client_id` must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters.")
+        raise ChatError(
+            "invalid_field", f"`client_id` must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters."
+        )
     return client_id
 
 
@@ -61,7 +63,12 @@ def _retry_once_on_conflict(post):
 
 
 def _append_message(
-    conversation: Conversation, *, author_type: str, body: str, client_id: str | None, agent: User | None = None
+    conversation: Conversation,
+    *,
+    author_type: str,
+    body: str,
+    client_id: str | None,
+    agent: User | None = None,
 ) -> Message:
     """Give the message the next seq. Must run inside a transaction.
 
@@ -117,7 +124,9 @@ def visitor_create(*, site: Site) -> tuple[Visitor, str]:
     return visitor, token
 
 
-def visitor_session_start(*, site: Site, token: str | None) -> tuple[Visitor, str | None, Conversation | None]:
+def visitor_session_start(
+    *, site: Site, token: str | None
+) -> tuple[Visitor, str | None, Conversation | None]:
     """Resume the visitor holding `token`, or create one when no token is given.
 
     Returns (visitor, new token or None when resumed, open conversation or None).
@@ -159,14 +168,18 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
         if conversation is None:
             conversation = Conversation.objects.create(site_id=visitor.site_id, visitor=visitor)
         conversation.visitor = visitor
-        message = _append_message(conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id)
+        message = _append_message(
+            conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id
+        )
         _announce_message(message)
         return message, True
 
     return _retry_once_on_conflict(post)
 
 
-def message_post_by_agent(*, agent: User, conversation_id: int, client_id: str, body: str) -> tuple[Message, bool]:
+def message_post_by_agent(
+    *, agent: User, conversation_id: int, client_id: str, body: str
+) -> tuple[Message, bool]:
     """Store an agent's reply; an unassigned conversation is assigned to the agent.
 
     Refuses conversations of sites the agent is not a member of (`not_found`)
@@ -231,7 +244,12 @@ def typing_by_visitor(*, visitor: Visitor, is_typing: bool) -> None:
         return
     send_event_on_commit(
         site_agents_group(visitor.site_id),
-        {"type": "typing", "conversation": conversation.pk, "author": "visitor", "is_typing": bool(is_typing)},
+        {
+            "type": "typing",
+            "conversation": conversation.pk,
+            "author": "visitor",
+            "is_typing": bool(is_typing),
+        },
     )
 
 

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class PrivacyConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'privacy'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "privacy"

@@ -23,7 +23,9 @@ async def test_a_visitor_on_one_process_and_an_agent_on_another_talk_both_ways(t
     new = await agent.next("message.new", client_id="v1")
     assert new["message"]["body"] == "Hello from process one"
 
-    await agent.send(type="message.send", conversation=new["conversation"]["id"], client_id="a1", body="Hi from two")
+    await agent.send(
+        type="message.send", conversation=new["conversation"]["id"], client_id="a1", body="Hi from two"
+    )
     reply = await visitor.next("message.new", client_id="a1")
     assert reply["message"]["body"] == "Hi from two"
 

@@ -12,14 +12,21 @@ def test_the_operator_sees_sites_agents_and_read_only_conversations(client, oper
     message, _ = message_post_by_visitor(visitor=visitor, client_id="c1", body="Hello admin")
     client.force_login(operator)
 
-    for path in ["/admin/accounts/site/", "/admin/accounts/user/", "/admin/conversations/conversation/",
-                 f"/admin/accounts/site/{visitor.site_id}/change/", f"/admin/accounts/user/{alice.pk}/change/"]:
+    for path in [
+        "/admin/accounts/site/",
+        "/admin/accounts/user/",
+        "/admin/conversations/conversation/",
+        f"/admin/accounts/site/{visitor.site_id}/change/",
+        f"/admin/accounts/user/{alice.pk}/change/",
+    ]:
         assert client.get(path).status_code == 200, path
     page = client.get(f"/admin/conversations/conversation/{message.conversation_id}/change/")
     assert page.status_code == 200 and b"Hello admin" in page.content
     assert b'name="status"' not in page.content and b'name="body"' not in page.content
     assert client.get("/admin/conversations/conversation/add/").status_code == 403
-    assert client.get(f"/admin/conversations/conversation/{message.conversation_id}/delete/").status_code == 403
+    assert (
+        client.get(f"/admin/conversations/conversation/{message.conversation_id}/delete/").status_code == 403
+    )
 
 
 def test_the_site_page_shows_the_embed_snippet(client, operator, site_a):

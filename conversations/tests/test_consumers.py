@@ -66,7 +66,9 @@ async def test_it_refuses_a_visitor_from_an_origin_the_site_does_not_allow(site_
 
 
 async def test_it_refuses_an_unknown_site_key(site_a):
-    comm = WebsocketCommunicator(application, "/ws/visitor/site_nope/", headers=[(b"origin", ORIGIN_A.encode())])
+    comm = WebsocketCommunicator(
+        application, "/ws/visitor/site_nope/", headers=[(b"origin", ORIGIN_A.encode())]
+    )
     connected, _ = await comm.connect()
     assert not connected
 
@@ -221,7 +223,10 @@ async def test_an_error_echoes_the_client_id(site_a):
     comm, _ = await open_session(site_a)
     await comm.send_json_to({"type": "message.send", "client_id": "c9", "body": " "})
     assert await comm.receive_json_from() == {
-        "type": "error", "code": "empty_body", "detail": "A message needs some text.", "client_id": "c9"
+        "type": "error",
+        "code": "empty_body",
+        "detail": "A message needs some text.",
+        "client_id": "c9",
     }
     await comm.disconnect()
 
@@ -289,7 +294,9 @@ async def test_an_agent_reply_reaches_the_visitor_and_assigns_the_agent(site_a, 
     conversation = (await next_of_type(visitor, "message.ack"))["message"]["conversation"]
     agent, _ = await open_agent(bob)
 
-    await agent.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "a1", "body": "Hello!"})
+    await agent.send_json_to(
+        {"type": "message.send", "conversation": conversation, "client_id": "a1", "body": "Hello!"}
+    )
 
     ack = await next_of_type(agent, "message.ack")
     assert ack["conversation"]["assigned_agent"]["name"] == "Bob"

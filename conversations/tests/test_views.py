@@ -1,8 +1,7 @@
 import pytest
 
-from conversations.services import message_post_by_visitor
-
 from conftest import PASSWORD
+from conversations.services import message_post_by_visitor
 
 
 def test_the_dashboard_needs_a_login(client, db):

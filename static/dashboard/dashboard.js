@@ -718,6 +718,14 @@
 
   // ---- Server frames -----------------------------------------------------
 
+  // A visitor message of the open conversation, rendered while the tab is hidden.
+  function countIfUnseen(m) {
+    if (m.author !== "visitor" || !document.hidden || state.notified.has(m.id)) return;
+    state.notified.add(m.id);
+    state.hiddenUnread += 1;
+    beep();
+  }
+
   const handlers = {
     welcome(f) {
       if (f.agent) {
@@ -744,11 +752,7 @@
         const fresh = renderMessage(m);
         if (gap) requestSync(state.maxSeq); // missed something: fill in (dedup keeps it exact)
         if (fromVisitor) showTyping(false);
-        if (fresh && fromVisitor && document.hidden && !state.notified.has(m.id)) {
-          state.notified.add(m.id);
-          state.hiddenUnread += 1;
-          beep();
-        }
+        if (fresh) countIfUnseen(m);
       } else if (fromVisitor && !state.notified.has(m.id)) {
         state.notified.add(m.id);
         showRowTyping(m.conversation, false);
@@ -774,8 +778,10 @@
       const list = Array.isArray(f.messages) ? f.messages : [];
       list.forEach((m) => {
         if (m.conversation === undefined) m.conversation = f.conversation;
-        renderMessage(m);
+        // A message may arrive here before its message.new: count it either way.
+        if (renderMessage(m)) countIfUnseen(m);
       });
+      updateTitle();
       if (f.has_more && list.length) {
         requestSync(list[list.length - 1].seq);
       } else {

@@ -368,11 +368,16 @@ def test_it_marks_a_refused_reply_as_failed_and_retries_it_with_the_same_client_
                 sent.append(frame)
                 if not refused:
                     refused.append(frame["client_id"])
-                    ws.send(json.dumps({
-                        "type": "error", "code": "server_error",
-                        "detail": "The server could not apply this frame; send it again.",
-                        "client_id": frame["client_id"],
-                    }))
+                    ws.send(
+                        json.dumps(
+                            {
+                                "type": "error",
+                                "code": "server_error",
+                                "detail": "The server could not apply this frame; send it again.",
+                                "client_id": frame["client_id"],
+                            }
+                        )
+                    )
                     return
             server.send(message)
 

@@ -23,7 +23,9 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
 ):
     shop_page = host_page("")
     site = site_create(name="Demo shop", origins=[shop_page.origin])
-    agent_create(site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD)
+    agent_create(
+        site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
+    )
     shop_page.html = (
         "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
         f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
@@ -38,7 +40,9 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     dashboard.fill("input[name=username]", "alice@shop.example")
     dashboard.fill("input[name=password]", PASSWORD)
     dashboard.click("button[type=submit]")
-    expect(dashboard.locator("#connection-status")).to_have_attribute("data-state", "live", timeout=TIMEOUT_MS)
+    expect(dashboard.locator("#connection-status")).to_have_attribute(
+        "data-state", "live", timeout=TIMEOUT_MS
+    )
 
     # The visitor sees Alice online, opens the chat and writes.
     visitor_ctx = chromium.new_context(viewport={"width": 1280, "height": 800})

@@ -10,7 +10,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name")
         parser.add_argument(
-            "--origin", action="append", required=True, help="An allowed origin, e.g. https://shop.example.com"
+            "--origin",
+            action="append",
+            required=True,
+            help="An allowed origin, e.g. https://shop.example.com",
         )
 
     def handle(self, *args, name, origin, **options):

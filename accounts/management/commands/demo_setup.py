@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Create or refresh the demo site and demo agent; sets a new agent password each run."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host-page", default="http://localhost:8001", help="Origin of the demo host page")
+        parser.add_argument(
+            "--host-page", default="http://localhost:8001", help="Origin of the demo host page"
+        )
 
     def handle(self, *args, host_page, **options):
         origins = [host_page.rstrip("/"), host_page.rstrip("/").replace("localhost", "127.0.0.1")]
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         else:
             site_set_origins(site=site, origins=origins)
         password = secrets.token_urlsafe(9)
-        agent = agent_create(site=site, email=DEMO_EMAIL, name="Demo Agent", role=Membership.Role.OWNER, password=password)
+        agent = agent_create(
+            site=site, email=DEMO_EMAIL, name="Demo Agent", role=Membership.Role.OWNER, password=password
+        )
         if not agent.is_staff:
             agent.is_staff = agent.is_superuser = True
             agent.save(update_fields=["is_staff", "is_superuser"])
@@ -39,7 +43,8 @@ class Command(BaseCommand):
                     f"  admin:     {settings.PUBLIC_URL}/admin/",
                     f"  demo page: {host_page}/ (a shop page that embeds the widget)",
                     "Embed snippet:",
-                    f'  <script src="{settings.PUBLIC_URL}/widget.js" data-site-key="{site.key}" async></script>',
+                    f'  <script src="{settings.PUBLIC_URL}/widget.js" '
+                    f'data-site-key="{site.key}" async></script>',
                     "",
                 ]
             )

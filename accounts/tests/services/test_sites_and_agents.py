@@ -19,7 +19,9 @@ from conversations.events import agent_group, site_agents_group, site_widgets_gr
 
 
 def test_site_origins_are_normalised_and_deduplicated(db):
-    site = site_create(name="Shop", origins=["HTTPS://Shop.Example:443/", "https://shop.example", "http://localhost:8001"])
+    site = site_create(
+        name="Shop", origins=["HTTPS://Shop.Example:443/", "https://shop.example", "http://localhost:8001"]
+    )
 
     assert site.origin_list == ["https://shop.example", "http://localhost:8001"]
     assert site.key.startswith("site_") and len(site.key) > 20
@@ -29,14 +31,18 @@ def test_site_origins_are_normalised_and_deduplicated(db):
     assert not site.allows_origin(None)
 
 
-@pytest.mark.parametrize("origin", ["shop.example", "ftp://shop.example", "https://shop.example/path", "null", ""])
+@pytest.mark.parametrize(
+    "origin", ["shop.example", "ftp://shop.example", "https://shop.example/path", "null", ""]
+)
 def test_it_refuses_what_is_not_an_origin(db, origin):
     with pytest.raises(ValidationError):
         site_create(name="Shop", origins=[origin])
 
 
 def test_an_agent_logs_in_with_email_and_is_a_member_with_a_role(site_a, client):
-    user = agent_create(site=site_a, email=" Dana@Shop.Example ", name="Dana", role="admin", password="s3cret-pass-word")
+    user = agent_create(
+        site=site_a, email=" Dana@Shop.Example ", name="Dana", role="admin", password="s3cret-pass-word"
+    )
 
     assert user.email == "dana@shop.example" and user.public_name == "Dana"
     assert Membership.objects.get(user=user, site=site_a).role == "admin"
@@ -44,9 +50,14 @@ def test_an_agent_logs_in_with_email_and_is_a_member_with_a_role(site_a, client)
 
 
 def test_agent_create_adds_an_existing_user_to_another_site(alice, site_b):
-    agent_create(site=site_b, email="alice@a.example", name="Alice B", role="agent", password="another-pass-1")
+    agent_create(
+        site=site_b, email="alice@a.example", name="Alice B", role="agent", password="another-pass-1"
+    )
     assert User.objects.filter(email="alice@a.example").count() == 1
-    assert set(Membership.objects.filter(user=alice).values_list("site__name", flat=True)) == {"Site A", "Site B"}
+    assert set(Membership.objects.filter(user=alice).values_list("site__name", flat=True)) == {
+        "Site A",
+        "Site B",
+    }
 
 
 def test_it_refuses_an_unknown_role(site_a):
@@ -77,8 +88,10 @@ def test_presence_changes_go_to_the_sites_widgets_and_agents_and_the_agents_tabs
 
     groups = [group for group, _ in capture_send_event_calls]
     assert groups == [
-        site_widgets_group(site_a.pk), site_agents_group(site_a.pk),  # connected
-        site_widgets_group(site_a.pk), site_agents_group(site_a.pk),  # away
+        site_widgets_group(site_a.pk),
+        site_agents_group(site_a.pk),  # connected
+        site_widgets_group(site_a.pk),
+        site_agents_group(site_a.pk),  # away
         agent_group(bob.pk),
     ]
     assert capture_send_event_calls[0][1]["online"] is True
@@ -87,7 +100,9 @@ def test_presence_changes_go_to_the_sites_widgets_and_agents_and_the_agents_tabs
 
 def test_prune_forgets_connections_of_dead_processes(site_a, bob, settings):
     agent_connection_open(agent=bob, channel_name="dead")
-    AgentConnection.objects.update(last_seen_at=timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS + 1))
+    AgentConnection.objects.update(
+        last_seen_at=timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS + 1)
+    )
     agent_connection_open(agent=bob, channel_name="alive")
     AgentConnection.objects.filter(channel_name="alive").update(last_seen_at=timezone.now())
 

@@ -118,8 +118,18 @@ class Command(BaseCommand):
         try:
             children["daphne"] = self._spawn(
                 # No access log: each line would carry the visitor's IP address.
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
-                 ASGI_APPLICATION],
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "--access-log",
+                    os.devnull,
+                    ASGI_APPLICATION,
+                ],
                 env,
             )
             if not no_celery:

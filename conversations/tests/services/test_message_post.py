@@ -22,7 +22,9 @@ def test_it_opens_a_conversation_with_the_first_visitor_message(visitor):
 
 def test_seq_grows_by_one_in_the_same_conversation(visitor, bob):
     first, _ = message_post_by_visitor(visitor=visitor, client_id="c1", body="one")
-    reply, _ = message_post_by_agent(agent=bob, conversation_id=first.conversation_id, client_id="a1", body="two")
+    reply, _ = message_post_by_agent(
+        agent=bob, conversation_id=first.conversation_id, client_id="a1", body="two"
+    )
     third, _ = message_post_by_visitor(visitor=visitor, client_id="c2", body="three")
 
     assert [first.seq, reply.seq, third.seq] == [1, 2, 3]
@@ -50,8 +52,14 @@ def test_a_repeated_client_id_after_close_is_still_stored_once(visitor, bob):
 
 @pytest.mark.parametrize(
     "body, code",
-    [("", "empty_body"), ("   \n", "empty_body"), ("x" * 5001, "body_too_large"), (None, "invalid_field"),
-     (42, "invalid_field"), ("a\x00b", "invalid_field")],
+    [
+        ("", "empty_body"),
+        ("   \n", "empty_body"),
+        ("x" * 5001, "body_too_large"),
+        (None, "invalid_field"),
+        (42, "invalid_field"),
+        ("a\x00b", "invalid_field"),
+    ],
 )
 def test_it_refuses_bad_bodies_and_stores_nothing(visitor, body, code):
     with pytest.raises(ChatError) as err:
@@ -88,7 +96,9 @@ def test_it_rejects_an_agent_of_another_site(visitor, charlie):
     first, _ = message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
 
     with pytest.raises(ChatError) as err:
-        message_post_by_agent(agent=charlie, conversation_id=first.conversation_id, client_id="x", body="Sneaky")
+        message_post_by_agent(
+            agent=charlie, conversation_id=first.conversation_id, client_id="x", body="Sneaky"
+        )
 
     assert err.value.code == "not_found"
     assert Message.objects.count() == 1
@@ -139,14 +149,18 @@ def test_a_visitor_message_is_announced_to_the_visitor_and_its_site_agents_only(
     assert agent_payload["conversation"]["last_message"]["body"] == "Hi"
 
 
-def test_nothing_is_announced_before_commit(visitor, capture_send_event_calls, django_capture_on_commit_callbacks):
+def test_nothing_is_announced_before_commit(
+    visitor, capture_send_event_calls, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
         assert capture_send_event_calls == []
     assert len(callbacks) == 2
 
 
-def test_a_repeated_client_id_is_not_announced_again(visitor, capture_send_event_calls, django_capture_on_commit_callbacks):
+def test_a_repeated_client_id_is_not_announced_again(
+    visitor, capture_send_event_calls, django_capture_on_commit_callbacks
+):
     message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
     with django_capture_on_commit_callbacks(execute=True):
         message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
