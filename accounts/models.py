@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from chatplatform.lib.origins import normalize_origin
@@ -70,6 +71,19 @@ class Site(models.Model):
         "The widget only connects from these pages."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # --- Privacy settings (changes are audited by privacy.services) ---
+    class IpHandling(models.TextChoices):
+        OFF = "off", "Off: never stored"
+        ANONYMISED = "anonymised", "Anonymised (IPv4 last octet, IPv6 last 80 bits zeroed)"
+        FULL = "full", "Full address"
+
+    retention_days = models.PositiveIntegerField(
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Conversations, messages and visitors are deleted this many days after last activity.",
+    )
+    ip_handling = models.CharField(max_length=12, choices=IpHandling.choices, default=IpHandling.OFF)
 
     def __str__(self) -> str:
         return self.name

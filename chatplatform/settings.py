@@ -162,6 +162,13 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Daphne does not serve uploads; behind a reverse proxy turn this off and let it.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 
+# --- Privacy ----------------------------------------------------------------
+# Subject exports (ZIP files with personal data) live here, outside MEDIA_ROOT,
+# and are served only through the signed one-time link.
+PRIVACY_EXPORT_ROOT = Path(env.str("PRIVACY_EXPORT_ROOT", default=str(VAR_DIR / "exports")))
+PRIVACY_EXPORT_LINK_HOURS = env.int("PRIVACY_EXPORT_LINK_HOURS", default=24)
+PRIVACY_PURGE_BATCH_SIZE = env.int("PRIVACY_PURGE_BATCH_SIZE", default=1000)
+
 # --- Chat limits ----------------------------------------------------------
 CHAT_MAX_BODY_CHARS = env.int("CHAT_MAX_BODY_CHARS", default=5000)
 CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=32 * 1024)

@@ -19,7 +19,15 @@ class Visitor(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Contact data the visitor gave (pre-chat form) or the DPO rectified.
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=50, blank=True)
+    # Stored only as the site's ip_handling allows (see privacy.services.ip).
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Art. 18: kept, but left out of retention purges and new processing.
+    processing_restricted = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.label
@@ -48,7 +56,7 @@ class Conversation(models.Model):
     # orders concurrent posts.
     last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

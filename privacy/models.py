@@ -1,1 +1,114 @@
-"""Privacy models arrive with the DPO tooling (see the privacy issues)."""
+"""Records the DPO works with: data-subject requests, exports and the audit log."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Site
+
+ART_12_DAYS = 30  # Art. 12(3) GDPR: answer within one month.
+
+
+class AuditLogEntry(models.Model):
+    """Append-only record of who did what. Holds no personal data of the subject.
+
+    The subject appears only as `subject_ref`, a keyed hash (HMAC of the
+    visitor's public id with SECRET_KEY), so an entry can be matched to a
+    later request about the same visitor but not turned back into them.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Data-subject export"
+        EXPORT_DOWNLOAD = "export_download", "Export downloaded"
+        ERASE = "erase", "Data-subject erasure"
+        RECTIFY = "rectify", "Contact data rectified"
+        RESTRICT = "restrict", "Processing restricted"
+        UNRESTRICT = "unrestrict", "Restriction lifted"
+        PURGE = "purge", "Retention purge"
+        SETTINGS = "settings", "Privacy settings changed"
+        REQUEST = "request", "Data-subject request recorded"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who it was even after the account is gone; "system" for beat tasks.
+    actor_label = models.CharField(max_length=254, editable=False)
+    action = models.CharField(max_length=20, choices=Action.choices, editable=False)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject_ref = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Counts and setting names only: {"messages": 12} or {"retention_days": [365, 90]}.
+    details = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"
+
+    def save(self, *args, **kwargs):
+        # Single-row invariant: an entry is written once and never changed.
+        if self.pk is not None:
+            raise ValueError("Audit log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit log entries cannot be deleted.")
+
+
+def _due_in_30_days():
+    return timezone.now() + timedelta(days=ART_12_DAYS)
+
+
+class DataSubjectRequest(models.Model):
+    """A request under Art. 15-18/20 GDPR, tracked until it is answered."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access / portability (Art. 15, 20)"
+        ERASURE = "erasure", "Erasure (Art. 17)"
+        RECTIFICATION = "rectification", "Rectification (Art. 16)"
+        RESTRICTION = "restriction", "Restriction (Art. 18)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="subject_requests")
+    # Cleared when the visitor is erased; subject_ref still ties the request to the audit log.
+    visitor = models.ForeignKey(
+        "conversations.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    subject_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    received_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=_due_in_30_days)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="Internal note. Do not paste the subject's data here.")
+
+    class Meta:
+        ordering = ["status", "due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request #{self.pk}"
+
+
+class SubjectExport(models.Model):
+    """A ZIP of one subject's data, downloadable once by the admin who asked for it."""
+
+    request = models.ForeignKey(DataSubjectRequest, null=True, blank=True, on_delete=models.SET_NULL)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    subject_ref = models.CharField(max_length=64, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Relative to PRIVACY_EXPORT_ROOT, never under MEDIA_ROOT (that may be served publicly).
+    file_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
