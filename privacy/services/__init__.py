@@ -1,0 +1,1 @@
+"""GDPR rules, one function each. Admin actions, commands, tasks and views call these."""
