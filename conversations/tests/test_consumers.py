@@ -33,6 +33,13 @@ async def open_session(site, token=None):
     return comm, session
 
 
+async def open_conversation(site, body="Hi"):
+    """A visitor socket with a session and one stored message; returns (socket, conversation id)."""
+    comm, _ = await open_session(site)
+    await comm.send_json_to({"type": "message.send", "client_id": "c1", "body": body})
+    return comm, (await next_of_type(comm, "message.ack"))["message"]["conversation"]
+
+
 def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
@@ -289,9 +296,7 @@ async def drain(comm, timeout=0.3):
 
 
 async def test_an_agent_reply_reaches_the_visitor_and_assigns_the_agent(site_a, bob):
-    visitor, _ = await open_session(site_a)
-    await visitor.send_json_to({"type": "message.send", "client_id": "c1", "body": "Hi"})
-    conversation = (await next_of_type(visitor, "message.ack"))["message"]["conversation"]
+    visitor, conversation = await open_conversation(site_a)
     agent, _ = await open_agent(bob)
 
     await agent.send_json_to(
@@ -309,9 +314,7 @@ async def test_an_agent_reply_reaches_the_visitor_and_assigns_the_agent(site_a, 
 
 
 async def test_an_agent_of_another_site_is_refused_every_conversation_frame(site_a, charlie):
-    visitor, _ = await open_session(site_a)
-    await visitor.send_json_to({"type": "message.send", "client_id": "c1", "body": "Hi"})
-    conversation = (await next_of_type(visitor, "message.ack"))["message"]["conversation"]
+    visitor, conversation = await open_conversation(site_a)
     agent, _ = await open_agent(charlie)
     await agent.receive_json_from()
 
@@ -331,9 +334,7 @@ async def test_an_agent_of_another_site_is_refused_every_conversation_frame(site
 
 
 async def test_typing_is_relayed_both_ways(site_a, bob):
-    visitor, _ = await open_session(site_a)
-    await visitor.send_json_to({"type": "message.send", "client_id": "c1", "body": "Hi"})
-    conversation = (await next_of_type(visitor, "message.ack"))["message"]["conversation"]
+    visitor, conversation = await open_conversation(site_a)
     agent, _ = await open_agent(bob)
 
     await visitor.send_json_to({"type": "typing", "is_typing": True})
@@ -348,9 +349,7 @@ async def test_typing_is_relayed_both_ways(site_a, bob):
 
 
 async def test_closing_reaches_the_visitor(site_a, bob):
-    visitor, _ = await open_session(site_a)
-    await visitor.send_json_to({"type": "message.send", "client_id": "c1", "body": "Hi"})
-    conversation = (await next_of_type(visitor, "message.ack"))["message"]["conversation"]
+    visitor, conversation = await open_conversation(site_a)
     agent, _ = await open_agent(bob)
 
     await agent.send_json_to({"type": "conversation.close", "conversation": conversation})
