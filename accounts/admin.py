@@ -1,7 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import Membership, Site, User
+from privacy.services.site_settings import PRIVACY_FIELDS, site_privacy_settings_update
+
+RETENTION_PRESETS = [(14, "14 days"), (90, "90 days"), (365, "1 year")]
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,13 +15,65 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class PresetNumberInput(forms.NumberInput):
+    """A number box that suggests `presets` (a datalist) and still takes any other value."""
+
+    def __init__(self, presets: list[tuple[int, str]], attrs=None):
+        super().__init__(attrs)
+        self.presets = presets
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{name}-presets"
+        box = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}" label="{}">', self.presets)
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
+
+
+class SiteAdminForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = "__all__"
+        widgets = {"retention_days": PresetNumberInput(RETENTION_PRESETS, attrs={"min": 1, "max": 3650})}
+        help_texts = {
+            "retention_days": "Conversations and their messages are deleted this many days after their "
+            "last message, visitors this many days after they were last seen (daily, at 03:17 UTC). "
+            "Common choices: 14 days, 90 days, 1 year (365); any value from 1 to 3650 works.",
+            "ip_handling": "What is stored of a visitor's IP address when the visitor opens the chat. "
+            "Anonymised keeps the network only (203.0.113.77 is stored as 203.0.113.0).",
+        }
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "created_at"]
+    form = SiteAdminForm
+    list_display = ["name", "key", "retention_days", "ip_handling", "created_at"]
     search_fields = ["name", "key"]
     readonly_fields = ["key", "embed_snippet", "created_at"]
-    fields = ["name", "key", "allowed_origins", "embed_snippet", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "key", "allowed_origins", "embed_snippet", "created_at"]}),
+        (
+            "Privacy",
+            {
+                "fields": list(PRIVACY_FIELDS),
+                "description": "Changes to these settings are recorded in the privacy audit log.",
+            },
+        ),
+    ]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj: Site, form, change: bool) -> None:
+        """Save the privacy settings through their service, which audits changes; the rest as usual."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        wanted = {field: getattr(obj, field) for field in PRIVACY_FIELDS}
+        obj.save(
+            update_fields=[
+                f.name
+                for f in Site._meta.concrete_fields
+                if not f.primary_key and f.name not in PRIVACY_FIELDS
+            ]
+        )
+        site_privacy_settings_update(site=obj, actor=request.user, **wanted)
 
     @admin.display(description="Embed snippet")
     def embed_snippet(self, obj: Site) -> str:

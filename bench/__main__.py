@@ -5,7 +5,8 @@ DATABASE_URL / REDIS_URL to measure PostgreSQL and Redis), then prints:
 
 - widget.js size, raw and gzipped;
 - persisted-before-ack throughput: visitors send as fast as acks come back;
-- visitor -> agent latency p50/p99 at fixed offered rates.
+- visitor -> agent latency p50/p99 at fixed offered rates;
+- how long the retention purge takes for N expired messages (bench/purge.py).
 
 Every loop is bounded by a message count and a deadline. Figures vary with
 the machine's load: compare runs on the same machine only.
@@ -177,6 +178,9 @@ def main() -> None:
     parser.add_argument("--per-visitor", type=int, default=50)
     parser.add_argument("--rates", default="100,500", help="offered msg/s for the latency runs")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--purge-messages", type=int, default=1_000_000, help="expired messages to purge (0 skips)"
+    )
     args = parser.parse_args()
 
     widget = (ROOT / "static" / "widget" / "widget.js").read_bytes()
@@ -216,6 +220,10 @@ def main() -> None:
     finally:
         daphne.terminate()
         daphne.wait(timeout=10)
+    if args.purge_messages:
+        from bench import purge
+
+        purge.run(args.purge_messages)
 
 
 if __name__ == "__main__":

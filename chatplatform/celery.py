@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.agent_connections_prune_task",
         "schedule": crontab(minute="*/5"),
     },
+    # "17 3 * * *": daily at 03:17 UTC, delete what is older than each site's retention (docs/privacy.md).
+    "retention-purge": {
+        "task": "privacy.tasks.retention_purge_task",
+        "schedule": crontab(minute=17, hour=3),
+    },
 }

@@ -11,12 +11,18 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("conversations.urls")),
+    path("privacy/", include("privacy.urls")),
     path("widget.js", conversation_views.widget_js, name="widget-js"),
     path("healthz", conversation_views.healthz, name="healthz"),
     path("", conversation_views.home, name="home"),
 ]
 
+
+def serve_media(request, path):
+    # Trap: reads MEDIA_ROOT per request; a document_root bound at import would
+    # ignore settings overrides made after the first import of this module.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]

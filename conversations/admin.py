@@ -1,6 +1,9 @@
 from django.contrib import admin
 
 from conversations.models import Conversation, Message, Visitor
+from privacy.admin_actions import confirm_erase_response, export_links_message
+from privacy.forms import ERASE_CONFIRMATION
+from privacy.services.subjects import data_subject_erase, data_subject_restrict, subject_export_create
 
 
 class MessageInline(admin.TabularInline):
@@ -44,11 +47,13 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
-    list_display = ["label", "site", "created_at", "last_seen_at"]
-    list_filter = ["site"]
-    readonly_fields = ["site", "public_id", "created_at", "last_seen_at"]
+    list_display = ["label", "site", "created_at", "last_seen_at", "processing_restricted"]
+    list_filter = ["site", "processing_restricted"]
+    readonly_fields = ["site", "public_id", "created_at", "last_seen_at", "processing_restricted"]
     fields = readonly_fields
+    # Contact data is searched and corrected on the DPO pages (/privacy/dpo/), which check the site.
     search_fields = ["public_id"]
+    actions = ["export_data", "erase_data", "restrict_processing"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -56,3 +61,24 @@ class VisitorAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting personal data is the privacy app's erase, which keeps an audit trail.
         return False
+
+    def has_gdpr_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description="Export data (ZIP)", permissions=["gdpr"])
+    def export_data(self, request, queryset):
+        exports = [subject_export_create(visitor=v, requested_by=request.user) for v in queryset]
+        self.message_user(request, export_links_message(exports))
+
+    @admin.action(description="Erase data (GDPR Art. 17)", permissions=["gdpr"])
+    def erase_data(self, request, queryset):
+        if request.POST.get("confirm") != ERASE_CONFIRMATION:
+            return confirm_erase_response(self, request, queryset)
+        counts = [data_subject_erase(visitor=v, requested_by=request.user) for v in queryset]
+        self.message_user(request, f"Erased {len(counts)} visitor(s) with their conversations.")
+
+    @admin.action(description="Restrict processing (GDPR Art. 18)", permissions=["gdpr"])
+    def restrict_processing(self, request, queryset):
+        for visitor in queryset:
+            data_subject_restrict(visitor=visitor, requested_by=request.user, restricted=True)
+        self.message_user(request, f"Processing restricted for {len(queryset)} visitor(s).")

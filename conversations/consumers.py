@@ -31,6 +31,12 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
+def _client_host(scope: dict[str, Any]) -> str | None:
+    """The peer address daphne puts in the scope (X-Forwarded-For with --proxy-headers). Never log it."""
+    client = scope.get("client")
+    return client[0] if client else None
+
+
 def _int_field(frame: dict[str, Any], name: str) -> int:
     value = frame.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -148,6 +154,12 @@ class VisitorConsumer(ChatConsumerBase):
         if self.visitor is not None:
             await self.channel_layer.group_discard(visitor_group(self.visitor.pk), self.channel_name)
 
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+        if event["payload"].get("type") == "session.ended":
+            # The visitor was erased: its token is gone, so end the socket too.
+            await self.close(code=4001)
+
     def _require_session(self):
         if self.visitor is None:
             raise ChatError("no_session", "Send `session.start` first.")
@@ -158,7 +170,7 @@ class VisitorConsumer(ChatConsumerBase):
         if token is not None and not isinstance(token, str):
             raise ChatError("invalid_field", "`token` must be a string or absent.")
         visitor, new_token, conversation = await database_sync_to_async(services.visitor_session_start)(
-            site=self.site, token=token
+            site=self.site, token=token, ip=_client_host(self.scope)
         )
         if self.visitor is not None and self.visitor.pk != visitor.pk:
             await self.channel_layer.group_discard(visitor_group(self.visitor.pk), self.channel_name)

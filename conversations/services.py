@@ -15,6 +15,7 @@ from chatplatform.lib.tokens import hash_token, new_token
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, Message, Visitor
+from privacy.services.ip import ip_for_storage
 
 MAX_CLIENT_ID_CHARS = 64
 
@@ -117,22 +118,27 @@ def _announce_conversation(conversation: Conversation) -> None:
 # --- Visitors -------------------------------------------------------------
 
 
-def visitor_create(*, site: Site) -> tuple[Visitor, str]:
-    """Create a visitor and return it with its token, which is never stored in clear."""
+def visitor_create(*, site: Site, ip: str | None = None) -> tuple[Visitor, str]:
+    """Create a visitor and return it with its token, which is never stored in clear.
+
+    `ip` is the client's address; only what the site's `ip_handling` allows is stored.
+    """
     token = new_token()
-    visitor = Visitor.objects.create(site=site, token_hash=hash_token(token))
+    visitor = Visitor.objects.create(
+        site=site, token_hash=hash_token(token), ip_address=ip_for_storage(site=site, ip=ip)
+    )
     return visitor, token
 
 
 def visitor_session_start(
-    *, site: Site, token: str | None
+    *, site: Site, token: str | None, ip: str | None = None
 ) -> tuple[Visitor, str | None, Conversation | None]:
     """Resume the visitor holding `token`, or create one when no token is given.
 
     Returns (visitor, new token or None when resumed, open conversation or None).
     """
     if token is None:
-        visitor, new = visitor_create(site=site)
+        visitor, new = visitor_create(site=site, ip=ip)
         return visitor, new, None
     visitor = selectors.visitor_get_by_token(site=site, token=token)
     if visitor is None:

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+
+from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    """Read only: entries are written by privacy services and never changed or deleted."""
+
+    list_display = ["created_at", "action", "actor_label", "site", "details"]
+    list_filter = ["action", "site"]
+    list_select_related = ["site"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(admin.ModelAdmin):
+    """Read only, superusers only: requests are recorded and answered on the DPO pages (/privacy/dpo/)."""
+
+    list_display = ["__str__", "site", "kind", "status", "received_at", "due", "completed_at", "handled_by"]
+    list_filter = ["status", "kind", "site"]
+    list_select_related = ["site", "handled_by"]
+    fields = ["site", "visitor", "subject_ref", "kind", "status", "received_at", "due_at", "completed_at"]
+    fields += ["handled_by", "note"]
+    readonly_fields = fields
+
+    @admin.display(description="Due", ordering="due_at")
+    def due(self, obj: DataSubjectRequest) -> str:
+        if obj.status == DataSubjectRequest.Status.OPEN and obj.due_at < timezone.now():
+            return format_html(
+                '<strong style="color:#dc2626">{} (overdue)</strong>', f"{obj.due_at:%Y-%m-%d}"
+            )
+        return f"{obj.due_at:%Y-%m-%d}"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SubjectExport)
+class SubjectExportAdmin(admin.ModelAdmin):
+    """Read only, superusers only. The file itself leaves only through its one-time link."""
+
+    list_display = ["pk", "site", "requested_by", "created_at", "expires_at", "downloaded_at"]
+    list_filter = ["site"]
+    list_select_related = ["site", "requested_by"]
+    fields = readonly_fields = ["site", "subject_ref", "request", "requested_by", "created_at", "expires_at"]
+    fields += ["downloaded_at"]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -803,6 +803,12 @@
       }
     },
 
+    "conversation.erased"(f) {
+      const ids = Array.isArray(f.conversations) ? f.conversations : [];
+      ids.forEach((id) => removeRow(id));
+      if (ids.includes(state.current)) window.location.assign("/dashboard/");
+    },
+
     typing(f) {
       if (f.author !== "visitor") return;
       if (f.conversation === state.current) showTyping(!!f.is_typing);

@@ -981,6 +981,10 @@
       noteConversation(f.conversation);
       fillGaps();
     },
+    "session.ended": function () {
+      // The site erased this visitor; the server closes the socket next. Never present the token again.
+      storeDel(TOKEN_KEY);
+    },
     typing: function (f) {
       if (f.author !== "agent") return;
       if (f.is_typing) showAgentTyping(f.agent);

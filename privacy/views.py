@@ -1,0 +1,219 @@
+"""DPO pages: find a data subject, then export, rectify, restrict or erase.
+
+Each view parses, authorises (privacy.selectors), calls one service and
+renders. Only superusers and owners/admins of the subject's site get in;
+for anyone else a subject or export does not exist (404).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from privacy import selectors
+from privacy.forms import EraseForm, RectifyForm, SubjectRequestForm
+from privacy.models import DataSubjectRequest
+from privacy.services import subjects
+from privacy.tokens import EXPIRED, VALID, export_link_token_generator
+
+
+def _unavailable(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "privacy/unavailable.html", {"message": message}, status=status)
+
+
+def _subject_or_none(request: HttpRequest, public_id):
+    return selectors.visitor_get_for_dpo(user=request.user, visitor_id=public_id)
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return _unavailable(request, "No such data subject on a site whose privacy you manage.", 404)
+
+
+def _open_request(visitor, data) -> DataSubjectRequest | None:
+    """The open request the DPO answers with this action, if one was picked."""
+    return selectors.subject_request_get_open(visitor=visitor, request_id=data.get("request_id"))
+
+
+def _subject_context(visitor, **extra):
+    requests = selectors.subject_request_list(visitor=visitor)
+    return {
+        "visitor": visitor,
+        "counts": subjects.data_subject_counts(visitor=visitor),
+        "requests": requests,
+        "open_requests": [r for r in requests if r.status == DataSubjectRequest.Status.OPEN],
+        "rectify_form": extra.pop("rectify_form", None)
+        or RectifyForm(initial={"name": visitor.name, "email": visitor.email, "phone": visitor.phone}),
+        "request_form": SubjectRequestForm(),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+@never_cache
+def dpo_home(request: HttpRequest) -> HttpResponse:
+    sites = selectors.site_list_for_dpo(user=request.user)
+    if not sites:
+        return _unavailable(request, "Only site owners and admins can handle data-subject requests.", 403)
+    site_key = request.GET.get("site") or sites[0].key
+    site = next((s for s in sites if s.key == site_key), None)
+    if site is None:
+        return _unavailable(request, "No such site among those whose privacy you manage.", 404)
+    query = request.GET.get("q", "").strip()
+    results = subjects.data_subject_search(site=site, query=query) if query else None
+    return render(
+        request, "privacy/dpo.html", {"sites": sites, "site": site, "query": query, "results": results}
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def subject_detail(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    return render(request, "privacy/subject.html", _subject_context(visitor))
+
+
+@login_required
+@require_POST
+def subject_request(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    form = SubjectRequestForm(request.POST)
+    if form.is_valid():
+        subjects.subject_request_create(
+            site=visitor.site, visitor=visitor, handled_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Request recorded; it is due in 30 days.")
+    return redirect("privacy:subject", public_id=visitor.public_id)
+
+
+@login_required
+@require_POST
+def subject_export(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    export = subjects.subject_export_create(
+        visitor=visitor, requested_by=request.user, request=_open_request(visitor, request.POST)
+    )
+    return redirect("privacy:export-ready", pk=export.pk)
+
+
+@login_required
+@require_POST
+def subject_rectify(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    form = RectifyForm(request.POST)
+    if form.is_valid():
+        try:
+            subjects.data_subject_rectify(
+                visitor=visitor,
+                requested_by=request.user,
+                request=_open_request(visitor, request.POST),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Contact data saved.")
+            return redirect("privacy:subject", public_id=visitor.public_id)
+    return render(request, "privacy/subject.html", _subject_context(visitor, rectify_form=form), status=400)
+
+
+@login_required
+@require_POST
+def subject_restrict(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    restricted = request.POST.get("restricted") == "1"
+    subjects.data_subject_restrict(
+        visitor=visitor,
+        requested_by=request.user,
+        restricted=restricted,
+        request=_open_request(visitor, request.POST),
+    )
+    messages.success(request, "Processing restricted." if restricted else "Restriction lifted.")
+    return redirect("privacy:subject", public_id=visitor.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def subject_erase(request: HttpRequest, public_id) -> HttpResponse:
+    visitor = _subject_or_none(request, public_id)
+    if visitor is None:
+        return _not_found(request)
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        counts = subjects.data_subject_erase(
+            visitor=visitor, requested_by=request.user, request=_open_request(visitor, request.POST)
+        )
+        messages.success(
+            request,
+            f"Erased: {counts['conversations']} conversation(s), {counts['messages']} message(s) "
+            "and the visitor record.",
+        )
+        return redirect(f"{reverse('privacy:dpo')}?site={visitor.site.key}")
+    context = _subject_context(visitor, form=form)
+    return render(request, "privacy/erase_confirm.html", context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_GET
+@never_cache
+def export_ready(request: HttpRequest, pk: int) -> HttpResponse:
+    """Shows the one-time link to the admin who asked for the export."""
+    export = selectors.subject_export_get_for_requester(user=request.user, export_id=pk)
+    if export is None or not selectors.can_manage_privacy(user=request.user, site=export.site):
+        return _unavailable(request, "No such export of yours.", 404)
+    usable = export.downloaded_at is None and export.expires_at > timezone.now()
+    link = (
+        reverse("privacy:export-download", args=[export.pk, export_link_token_generator.make_token(export)])
+        if usable
+        else None
+    )
+    return render(request, "privacy/export_ready.html", {"export": export, "link": link})
+
+
+@login_required
+@require_GET
+@never_cache
+def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Streams the ZIP once, to the admin who asked for it, then it is gone."""
+    export = selectors.subject_export_get_for_requester(user=request.user, export_id=pk)
+    if export is None or not selectors.can_manage_privacy(user=request.user, site=export.site):
+        return _unavailable(
+            request, "No such export of yours. Only the admin who created it can download it.", 404
+        )
+    if export.downloaded_at is not None:
+        return _unavailable(
+            request, "This link was used already; the file is deleted. Create a new export.", 410
+        )
+    state = export_link_token_generator.token_state(export, token)
+    if state != VALID and state != EXPIRED:
+        return _unavailable(request, "This download link is not valid.", 404)
+    if state == EXPIRED or export.expires_at <= timezone.now():
+        return _unavailable(request, "This download link has expired. Create a new export.", 410)
+    try:
+        content = subjects.subject_export_take(export=export, actor=request.user)
+    except subjects.ExportUnavailable as exc:
+        return _unavailable(request, exc.message, 410)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="subject-export-{export.pk}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
