@@ -6,7 +6,8 @@ DATABASE_URL / REDIS_URL to measure PostgreSQL and Redis), then prints:
 - widget.js size, raw and gzipped;
 - persisted-before-ack throughput: visitors send as fast as acks come back;
 - visitor -> agent latency p50/p99 at fixed offered rates;
-- how long the retention purge takes for N expired messages (bench/purge.py).
+- how long the retention purge takes for N expired messages (bench/purge.py);
+- search, export and erase of one data subject among N messages (bench/subject.py).
 
 Every loop is bounded by a message count and a deadline. Figures vary with
 the machine's load: compare runs on the same machine only.
@@ -181,6 +182,12 @@ def main() -> None:
     parser.add_argument(
         "--purge-messages", type=int, default=1_000_000, help="expired messages to purge (0 skips)"
     )
+    parser.add_argument(
+        "--subject-messages",
+        type=int,
+        default=1_000_000,
+        help="messages among which one subject is searched, exported and erased (0 skips)",
+    )
     args = parser.parse_args()
 
     widget = (ROOT / "static" / "widget" / "widget.js").read_bytes()
@@ -224,6 +231,10 @@ def main() -> None:
         from bench import purge
 
         purge.run(args.purge_messages)
+    if args.subject_messages:
+        from bench import subject
+
+        subject.run(args.subject_messages)
 
 
 if __name__ == "__main__":

@@ -21,4 +21,9 @@ app.conf.beat_schedule = {
         "task": "privacy.tasks.retention_purge_task",
         "schedule": crontab(minute=17, hour=3),
     },
+    # "41 * * * *": hourly, delete subject exports whose one-time link expired unused.
+    "subject-exports-prune": {
+        "task": "privacy.tasks.subject_exports_prune_task",
+        "schedule": crontab(minute=41),
+    },
 }

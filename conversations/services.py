@@ -18,6 +18,8 @@ from conversations.models import Conversation, Message, Visitor
 from privacy.services.ip import ip_for_storage
 
 MAX_CLIENT_ID_CHARS = 64
+# Art. 18 GDPR: a restricted visitor's data is kept but not processed further.
+RESTRICTED_DETAIL = "Processing of this chat is restricted at the visitor's request; nothing new is stored."
 
 
 class ChatError(Exception):
@@ -170,6 +172,9 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
             if existing.author_type != Message.Author.VISITOR:
                 raise ChatError("client_id_conflict", "This client_id was used by someone else.")
             return existing, False
+        # Read fresh: the DPO may have restricted this visitor while its socket was open.
+        if Visitor.objects.filter(pk=visitor.pk, processing_restricted=True).exists():
+            raise ChatError("processing_restricted", RESTRICTED_DETAIL)
         conversation = selectors.conversation_open_for_visitor(visitor=visitor)
         if conversation is None:
             conversation = Conversation.objects.create(site_id=visitor.site_id, visitor=visitor)
@@ -207,6 +212,8 @@ def message_post_by_agent(
             return existing, False
         if conversation.status != Conversation.Status.OPEN:
             raise ChatError("conversation_closed", "This conversation is closed.")
+        if conversation.visitor.processing_restricted:
+            raise ChatError("processing_restricted", RESTRICTED_DETAIL)
         if conversation.assigned_agent_id is None:
             Conversation.objects.filter(pk=conversation.pk).update(assigned_agent=agent)
             conversation.assigned_agent = agent

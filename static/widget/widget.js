@@ -67,6 +67,7 @@
       agentOnline: "{name} · Online",
       offline: "Offline",
       offlineHint: "No agent is online right now — leave a message and we'll reply here.",
+      erased: "This chat history has been deleted.",
       intro: "Hi! How can we help you today?",
       placeholder: "Write a message…",
       send: "Send",
@@ -90,6 +91,7 @@
       agentOnline: "{name} · Online",
       offline: "Offline",
       offlineHint: "Gerade ist niemand online – hinterlassen Sie eine Nachricht, wir antworten hier.",
+      erased: "Dieser Chatverlauf wurde gelöscht.",
       intro: "Hallo! Wie können wir Ihnen helfen?",
       placeholder: "Nachricht schreiben…",
       send: "Senden",
@@ -113,6 +115,7 @@
       agentOnline: "{name} · Online",
       offline: "Offline",
       offlineHint: "Právě není nikdo online — zanechte nám zprávu a odpovíme vám zde.",
+      erased: "Historie tohoto chatu byla smazána.",
       intro: "Dobrý den! S čím vám můžeme pomoci?",
       placeholder: "Napište zprávu…",
       send: "Odeslat",
@@ -982,8 +985,23 @@
       fillGaps();
     },
     "session.ended": function () {
-      // The site erased this visitor; the server closes the socket next. Never present the token again.
+      // The site erased this visitor; the server closes the socket next. Never present the token again,
+      // and take the erased history off the screen too.
       storeDel(TOKEN_KEY);
+      state.sessionReady = false;
+      state.conv = null;
+      state.contig = {};
+      state.ahead = {};
+      state.knownLast = {};
+      state.byId = {};
+      state.byClient = {};
+      state.pending = [];
+      state.unread = 0;
+      ui.msgs.textContent = "";
+      var note = h("div", "cp-m cp-m-system");
+      note.appendChild(h("div", "cp-bubble", S.erased));
+      ui.msgs.appendChild(note);
+      renderBadge();
     },
     typing: function (f) {
       if (f.author !== "agent") return;

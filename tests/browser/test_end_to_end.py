@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from accounts.services import agent_create, site_create
-from conversations.models import Message
+from conversations.models import Message, Visitor
 
 PASSWORD = "correct horse battery staple"
 TIMEOUT_MS = 10_000
@@ -76,3 +76,52 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     dashboard.screenshot(path=SCREENSHOTS / "e2e-dashboard.png")
     visitor_ctx.close()
     agent_ctx.close()
+
+
+def test_an_erasure_takes_the_history_off_the_visitors_screen(
+    daphne_server, chromium, host_page, transactional_db
+):
+    shop_page = host_page("")
+    site = site_create(name="Demo shop", origins=[shop_page.origin])
+    agent_create(
+        site=site, email="dpo@shop.example", name="Dora", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    shop_page.html = (
+        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
+        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        'data-test-open-shadow="1" async></script>'
+    )
+    shop = chromium.new_context().new_page()
+    shop.goto(shop_page)
+    shop.click(".cp-launcher")
+    shop.fill(".cp-input", "My address is Hauptstrasse 5")
+    shop.press(".cp-input", "Enter")
+    expect(shop.locator(".cp-m-visitor .cp-bubble")).to_have_text(
+        "My address is Hauptstrasse 5", timeout=TIMEOUT_MS
+    )
+    public_id = Visitor.objects.get().public_id
+    token_key = f"chatplatform.{site.key}.token"
+    old_token = shop.evaluate("(key) => localStorage.getItem(key)", token_key)
+    assert old_token
+
+    dpo = chromium.new_context().new_page()
+    dpo.goto(f"{daphne_server.url}/accounts/login/")
+    dpo.fill("input[name=username]", "dpo@shop.example")
+    dpo.fill("input[name=password]", PASSWORD)
+    dpo.click("button[type=submit]")
+    dpo.goto(f"{daphne_server.url}/privacy/dpo/subject/{public_id}/erase/")
+    dpo.fill("input[name=confirm]", "ERASE")
+    dpo.click("button:has-text('Erase')")
+    expect(dpo.locator(".alert")).to_contain_text("Erased", timeout=TIMEOUT_MS)
+
+    expect(shop.locator(".cp-m-system .cp-bubble")).to_have_text(
+        "This chat history has been deleted.", timeout=TIMEOUT_MS
+    )
+    expect(shop.locator(".cp-m-visitor")).to_have_count(0)
+    assert not Message.objects.exists()
+    # The open widget may already have started a fresh session; the erased one is gone for good.
+    assert shop.evaluate("(key) => localStorage.getItem(key)", token_key) != old_token
+    shop.screenshot(path=SCREENSHOTS / "e2e-erased.png")
+    dpo.screenshot(path=SCREENSHOTS / "e2e-dpo-erased.png")
+    shop.context.close()
+    dpo.context.close()

@@ -187,6 +187,23 @@ def test_closing_is_announced_to_visitor_and_site_agents(
 
 def test_posting_takes_a_bounded_number_of_queries(visitor, django_assert_max_num_queries):
     message_post_by_visitor(visitor=visitor, client_id="c0", body="first")
-    # savepoint, client_id lookup, open conversation, seq update + read, insert, release
-    with django_assert_max_num_queries(7):
+    # savepoint, client_id lookup, restriction, open conversation, seq update + read, insert, release
+    with django_assert_max_num_queries(8):
         message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
+
+
+def test_a_restricted_visitor_can_neither_write_nor_be_written_to(visitor, bob):
+    first, _ = message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
+    type(visitor).objects.filter(pk=visitor.pk).update(processing_restricted=True)
+
+    with pytest.raises(ChatError) as by_visitor:
+        message_post_by_visitor(
+            visitor=visitor, client_id="c2", body="More"
+        )  # a stale object, as in a socket
+    with pytest.raises(ChatError) as by_agent:
+        message_post_by_agent(agent=bob, conversation_id=first.conversation_id, client_id="a1", body="Reply")
+
+    assert by_visitor.value.code == by_agent.value.code == "processing_restricted"
+    assert Message.objects.count() == 1
+    again, created = message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
+    assert again.pk == first.pk and not created  # a retry of what was stored before is still acked
