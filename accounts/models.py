@@ -83,7 +83,9 @@ class Site(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Conversations, messages and visitors are deleted this many days after last activity.",
     )
-    ip_handling = models.CharField(max_length=12, choices=IpHandling.choices, default=IpHandling.OFF)
+    ip_handling = models.CharField(
+        "IP handling", max_length=12, choices=IpHandling.choices, default=IpHandling.OFF
+    )
 
     def __str__(self) -> str:
         return self.name
