@@ -5,14 +5,8 @@ from django.utils.html import format_html
 from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
 
 
-@admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
-    """Read only: entries are written by privacy services and never changed or deleted."""
-
-    list_display = ["created_at", "action", "actor_label", "site", "details"]
-    list_filter = ["action", "site"]
-    list_select_related = ["site"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Privacy records change only through privacy services, which audit them."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -24,8 +18,23 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
         return False
 
 
+class SuperuserReadOnlyAdmin(ReadOnlyAdmin):
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(ReadOnlyAdmin):
+    """Read only: entries are written by privacy services and never changed or deleted."""
+
+    list_display = ["created_at", "action", "actor_label", "site", "details"]
+    list_filter = ["action", "site"]
+    list_select_related = ["site"]
+    date_hierarchy = "created_at"
+
+
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(SuperuserReadOnlyAdmin):
     """Read only, superusers only: requests are recorded and answered on the DPO pages (/privacy/dpo/)."""
 
     list_display = ["__str__", "site", "kind", "status", "received_at", "due", "completed_at", "handled_by"]
@@ -43,21 +52,9 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             )
         return f"{obj.due_at:%Y-%m-%d}"
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(SubjectExport)
-class SubjectExportAdmin(admin.ModelAdmin):
+class SubjectExportAdmin(SuperuserReadOnlyAdmin):
     """Read only, superusers only. The file itself leaves only through its one-time link."""
 
     list_display = ["pk", "site", "requested_by", "created_at", "expires_at", "downloaded_at"]
@@ -65,15 +62,3 @@ class SubjectExportAdmin(admin.ModelAdmin):
     list_select_related = ["site", "requested_by"]
     fields = readonly_fields = ["site", "subject_ref", "request", "requested_by", "created_at", "expires_at"]
     fields += ["downloaded_at"]
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

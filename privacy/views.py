@@ -5,6 +5,8 @@ renders. Only superusers and owners/admins of the subject's site get in;
 for anyone else a subject or export does not exist (404).
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,12 +28,21 @@ def _unavailable(request: HttpRequest, message: str, status: int) -> HttpRespons
     return render(request, "privacy/unavailable.html", {"message": message}, status=status)
 
 
-def _subject_or_none(request: HttpRequest, public_id):
-    return selectors.visitor_get_for_dpo(user=request.user, visitor_id=public_id)
-
-
 def _not_found(request: HttpRequest) -> HttpResponse:
     return _unavailable(request, "No such data subject on a site whose privacy you manage.", 404)
+
+
+def subject_view(view):
+    """Pass the view the visitor `public_id` names, if the user manages its site; else answer 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, public_id, **kwargs) -> HttpResponse:
+        visitor = selectors.visitor_get_for_dpo(user=request.user, visitor_id=public_id)
+        if visitor is None:
+            return _not_found(request)
+        return view(request, visitor, **kwargs)
+
+    return wrapper
 
 
 def _open_request(visitor, data) -> DataSubjectRequest | None:
@@ -75,19 +86,15 @@ def dpo_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def subject_detail(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_detail(request: HttpRequest, visitor) -> HttpResponse:
     return render(request, "privacy/subject.html", _subject_context(visitor))
 
 
 @login_required
 @require_POST
-def subject_request(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_request(request: HttpRequest, visitor) -> HttpResponse:
     form = SubjectRequestForm(request.POST)
     if form.is_valid():
         subjects.subject_request_create(
@@ -99,10 +106,8 @@ def subject_request(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def subject_export(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_export(request: HttpRequest, visitor) -> HttpResponse:
     export = subjects.subject_export_create(
         visitor=visitor, requested_by=request.user, request=_open_request(visitor, request.POST)
     )
@@ -111,10 +116,8 @@ def subject_export(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def subject_rectify(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_rectify(request: HttpRequest, visitor) -> HttpResponse:
     form = RectifyForm(request.POST)
     if form.is_valid():
         try:
@@ -136,10 +139,8 @@ def subject_rectify(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def subject_restrict(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_restrict(request: HttpRequest, visitor) -> HttpResponse:
     restricted = request.POST.get("restricted") == "1"
     subjects.data_subject_restrict(
         visitor=visitor,
@@ -154,10 +155,8 @@ def subject_restrict(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
-def subject_erase(request: HttpRequest, public_id) -> HttpResponse:
-    visitor = _subject_or_none(request, public_id)
-    if visitor is None:
-        return _not_found(request)
+@subject_view
+def subject_erase(request: HttpRequest, visitor) -> HttpResponse:
     form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         counts = subjects.data_subject_erase(
