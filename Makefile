@@ -19,7 +19,13 @@ $(STAMP): pyproject.toml
 # The embedded mode runs with DEBUG on, so it needs no SECRET_KEY.
 run migrate: export DEBUG ?= 1
 
-run: $(STAMP)
+# Local settings for the embedded mode, so that manage.py commands work outside
+# `make run` too. Production takes its environment from docker/.env.example.
+.env:
+	@$(PYTHON) -c 'import secrets; print("# Written by make run: the embedded mode (see README).\nDEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > .env
+	@echo "Wrote .env (DEBUG=1 and a random SECRET_KEY) for the embedded mode."
+
+run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
 	$(PY) manage.py run_embedded

@@ -200,6 +200,7 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatplatform.settings",
         "SECRET_KEY": "bench-only",
+        "DEBUG": "0",  # DEBUG would record every query, as a local .env may ask
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3",
         "VAR_DIR": scratch,
         "LOG_LEVEL": "WARNING",
