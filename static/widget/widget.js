@@ -921,7 +921,13 @@
     ui.input.focus();
   }
 
-  var NO_RETRY = { body_too_large: true, empty_body: true, invalid_field: true, client_id_conflict: true };
+  var NO_RETRY = {
+    body_too_large: true,
+    empty_body: true,
+    invalid_field: true,
+    client_id_conflict: true,
+    processing_restricted: true
+  };
 
   // Dispatch table for server frames (docs/protocol.md, "Visitor endpoint").
   var HANDLERS = {

@@ -125,3 +125,31 @@ def test_an_erasure_takes_the_history_off_the_visitors_screen(
     dpo.screenshot(path=SCREENSHOTS / "e2e-dpo-erased.png")
     shop.context.close()
     dpo.context.close()
+
+
+def test_a_restricted_visitor_is_told_why_a_message_was_not_stored(
+    daphne_server, chromium, host_page, transactional_db
+):
+    shop_page = host_page("")
+    site = site_create(name="Demo shop", origins=[shop_page.origin])
+    shop_page.html = (
+        "<!doctype html><meta charset=utf-8><title>Shop</title>"
+        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        'data-test-open-shadow="1" async></script>'
+    )
+    shop = chromium.new_context().new_page()
+    shop.goto(shop_page)
+    shop.click(".cp-launcher")
+    shop.fill(".cp-input", "first")
+    shop.press(".cp-input", "Enter")
+    expect(shop.locator(".cp-m-visitor .cp-time")).to_have_count(1, timeout=TIMEOUT_MS)  # acked
+    Visitor.objects.update(processing_restricted=True)
+
+    shop.fill(".cp-input", "second")
+    shop.press(".cp-input", "Enter")
+
+    failed = shop.locator(".cp-m-visitor").filter(has_text="second")
+    expect(failed.locator(".cp-state")).to_contain_text("restricted", timeout=TIMEOUT_MS)
+    expect(failed.locator(".cp-act")).to_have_text("Edit")  # not retried: it would be refused again
+    assert list(Message.objects.values_list("body", flat=True)) == ["first"]
+    shop.context.close()
