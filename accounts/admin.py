@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Membership, Site, User
 from privacy.services.site_settings import PRIVACY_FIELDS, site_privacy_settings_update
+from privacy.services.texts import CHECK_WARN_ONLY, site_gdpr_checklist
 
 RETENTION_PRESETS = [(14, "14 days"), (90, "90 days"), (365, "1 year")]
 
@@ -30,6 +31,14 @@ class PresetNumberInput(forms.NumberInput):
 
 
 class SiteAdminForm(forms.ModelForm):
+    privacy_policy_url = forms.URLField(
+        label="Privacy policy URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Your privacy policy. Add the paragraph from /privacy/&lt;site key&gt;/ to it, "
+        "or link that page.",
+    )
+
     class Meta:
         model = Site
         fields = "__all__"
@@ -48,7 +57,7 @@ class SiteAdmin(admin.ModelAdmin):
     form = SiteAdminForm
     list_display = ["name", "key", "retention_days", "ip_handling", "created_at"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "embed_snippet", "created_at"]
+    readonly_fields = ["key", "embed_snippet", "created_at", "gdpr_checklist"]
     fieldsets = [
         (None, {"fields": ["name", "key", "allowed_origins", "embed_snippet", "created_at"]}),
         (
@@ -56,6 +65,14 @@ class SiteAdmin(admin.ModelAdmin):
             {
                 "fields": list(PRIVACY_FIELDS),
                 "description": "Changes to these settings are recorded in the privacy audit log.",
+            },
+        ),
+        (
+            "Privacy texts",
+            {
+                "fields": ["controller_name", "controller_contact", "privacy_policy_url", "gdpr_checklist"],
+                "description": "Shown in the generated privacy paragraph (/privacy/&lt;site key&gt;/) "
+                "and the Art. 30 record.",
             },
         ),
     ]
@@ -74,6 +91,17 @@ class SiteAdmin(admin.ModelAdmin):
             ]
         )
         site_privacy_settings_update(site=obj, actor=request.user, **wanted)
+
+    @admin.display(description="GDPR checklist")
+    def gdpr_checklist(self, obj: Site) -> str:
+        if not obj.pk:
+            return "Save the site to see its checklist."
+        rows = [
+            ("✓" if ok else "⚠" if item in CHECK_WARN_ONLY else "✗", item, detail)
+            for item, ok, detail in site_gdpr_checklist(site=obj)
+        ]
+        items = format_html_join("", "<li>{} <strong>{}</strong>: {}</li>", rows)
+        return format_html('<ul class="gdpr-checklist" style="margin:0;padding-left:0">{}</ul>', items)
 
     @admin.display(description="Embed snippet")
     def embed_snippet(self, obj: Site) -> str:

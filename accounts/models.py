@@ -86,6 +86,16 @@ class Site(models.Model):
     ip_handling = models.CharField(
         "IP handling", max_length=12, choices=IpHandling.choices, default=IpHandling.OFF
     )
+    # Shown in the generated privacy texts (privacy.services.texts); not audited.
+    privacy_policy_url = models.URLField(
+        "privacy policy URL", blank=True, help_text="The site's own privacy policy, which should link ours."
+    )
+    controller_name = models.CharField(
+        max_length=200, blank=True, help_text="The site owner's company: the controller under the GDPR."
+    )
+    controller_contact = models.CharField(
+        max_length=300, blank=True, help_text="Postal address or e-mail of the controller."
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -168,6 +168,13 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 PRIVACY_EXPORT_ROOT = Path(env.str("PRIVACY_EXPORT_ROOT", default=str(VAR_DIR / "exports")))
 PRIVACY_EXPORT_LINK_HOURS = env.int("PRIVACY_EXPORT_LINK_HOURS", default=24)
 PRIVACY_PURGE_BATCH_SIZE = env.int("PRIVACY_PURGE_BATCH_SIZE", default=1000)
+# Installation-wide statements for the generated privacy texts (privacy/services/texts.py,
+# docs/privacy.md): who runs this installation (the processor for the site owners),
+# where, how to reach its data protection officer, and where the data is stored.
+PRIVACY_OPERATOR_NAME = env.str("PRIVACY_OPERATOR_NAME", default="")
+PRIVACY_OPERATOR_ADDRESS = env.str("PRIVACY_OPERATOR_ADDRESS", default="")
+PRIVACY_DPO_CONTACT = env.str("PRIVACY_DPO_CONTACT", default="")
+PRIVACY_DATA_LOCATION = env.str("PRIVACY_DATA_LOCATION", default="the server this installation runs on")
 
 # --- Chat limits ----------------------------------------------------------
 CHAT_MAX_BODY_CHARS = env.int("CHAT_MAX_BODY_CHARS", default=5000)

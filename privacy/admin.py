@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
-from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
+from privacy.models import (
+    AuditLogEntry,
+    DataSubjectRequest,
+    DPAAcceptance,
+    DPAVersion,
+    SubjectExport,
+    SubProcessor,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,3 +69,42 @@ class SubjectExportAdmin(SuperuserReadOnlyAdmin):
     list_select_related = ["site", "requested_by"]
     fields = readonly_fields = ["site", "subject_ref", "request", "requested_by", "created_at", "expires_at"]
     fields += ["downloaded_at"]
+
+
+@admin.register(DPAVersion)
+class DPAVersionAdmin(admin.ModelAdmin):
+    """Publish versions here. Once a site accepted a version it is read only and cannot be deleted."""
+
+    list_display = ["version", "effective_date", "created_at", "acceptance_count"]
+    fields = ["version", "effective_date", "text", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or not obj.is_accepted)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Bulk deletes are stopped too: DPAAcceptance.version is on_delete=PROTECT.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.is_accepted)
+
+    @admin.display(description="Acceptances")
+    def acceptance_count(self, obj: DPAVersion) -> int:
+        return obj.acceptances.count()
+
+
+@admin.register(DPAAcceptance)
+class DPAAcceptanceAdmin(ReadOnlyAdmin):
+    """Read only: acceptances are recorded on /privacy/dpa/ by site owners and never changed or deleted."""
+
+    list_display = ["site", "version", "accepted_by_label", "accepted_at"]
+    list_filter = ["version", "site"]
+    list_select_related = ["site", "version"]
+    fields = readonly_fields = ["site", "version", "accepted_by", "accepted_by_label", "accepted_at"]
+
+
+@admin.register(SubProcessor)
+class SubProcessorAdmin(admin.ModelAdmin):
+    """Active sub-processors appear in every site's privacy texts and Art. 30 record."""
+
+    list_display = ["name", "purpose", "location", "transfer_mechanism", "active", "added_at"]
+    list_filter = ["active", "transfer_mechanism"]
+    search_fields = ["name", "purpose"]

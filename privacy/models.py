@@ -29,6 +29,7 @@ class AuditLogEntry(models.Model):
         PURGE = "purge", "Retention purge"
         SETTINGS = "settings", "Privacy settings changed"
         REQUEST = "request", "Data-subject request recorded"
+        DPA_ACCEPT = "dpa_accept", "Data processing agreement accepted"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
@@ -112,3 +113,94 @@ class SubjectExport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     downloaded_at = models.DateTimeField(null=True, blank=True)
+
+
+class DPAVersion(models.Model):
+    """One version of the data processing agreement (Art. 28) between the operator and site owners.
+
+    Frozen once a site has accepted it: what was accepted must stay readable as it was.
+    Publish a new version instead of editing an accepted one.
+    """
+
+    version = models.CharField(max_length=40, unique=True, help_text='A label such as "2026-01".')
+    text = models.TextField()
+    effective_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-effective_date", "-pk"]
+        verbose_name = "DPA version"
+
+    def __str__(self) -> str:
+        return f"DPA {self.version}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.pk is not None and self.acceptances.exists()
+
+    def save(self, *args, **kwargs):
+        # Single-row invariant: an accepted version is never changed.
+        if self.pk is not None and DPAAcceptance.objects.filter(version_id=self.pk).exists():
+            raise ValueError("An accepted DPA version cannot be changed; publish a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_accepted:
+            raise ValueError("An accepted DPA version cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class DPAAcceptance(models.Model):
+    """A site owner accepted one DPA version for one site. Written once by dpa_accept, never changed."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="dpa_acceptances")
+    version = models.ForeignKey(DPAVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who it was even after the account is gone.
+    accepted_by_label = models.CharField(max_length=254)
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-accepted_at", "-pk"]
+        verbose_name = "DPA acceptance"
+        constraints = [models.UniqueConstraint(fields=["site", "version"], name="one_acceptance_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.site} accepted DPA {self.version.version}"
+
+    def save(self, *args, **kwargs):
+        # Single-row invariant: an acceptance is written once and never changed.
+        if self.pk is not None:
+            raise ValueError("DPA acceptances cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("DPA acceptances cannot be deleted.")
+
+
+class SubProcessor(models.Model):
+    """A sub-processor the operator uses (hosting, e-mail, ...). Active ones appear in the privacy texts."""
+
+    class Transfer(models.TextChoices):
+        EU = "eu", "Within the EU/EEA"
+        ADEQUACY = "adequacy", "Adequacy decision (Art. 45)"
+        SCC = "scc", "Standard contractual clauses (Art. 46)"
+
+    name = models.CharField(max_length=200)
+    purpose = models.CharField(
+        max_length=300, help_text='What it does for this installation, e.g. "Server hosting".'
+    )
+    data_categories = models.TextField(help_text="Which personal data it can access.")
+    location = models.CharField(max_length=200, help_text='Where it processes the data, e.g. "Germany".')
+    transfer_mechanism = models.CharField(max_length=10, choices=Transfer.choices, default=Transfer.EU)
+    active = models.BooleanField(default=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "sub-processor"
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,17 +10,20 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Site
 from privacy import selectors
 from privacy.forms import EraseForm, RectifyForm, SubjectRequestForm
 from privacy.models import DataSubjectRequest
-from privacy.services import subjects
+from privacy.services import dpa, subjects, texts
 from privacy.tokens import EXPIRED, VALID, export_link_token_generator
 
 
@@ -216,3 +219,114 @@ def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="subject-export-{export.pk}.zip"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Privacy texts, Art. 30 record and DPA -----------------------------------------
+
+
+def _text_blocks(text: str) -> list[dict]:
+    """Plain-text paragraph -> blocks for the template: a lead line, then "- " lines as a list."""
+    blocks = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        items = [line[2:] for line in lines[1:] if line.startswith("- ")]
+        blocks.append({"text": lines[0], "items": items})
+    return blocks
+
+
+@require_GET
+def public_notice(request: HttpRequest, site_key: str) -> HttpResponse:
+    """The chat's privacy information for visitors, public so that site owners can link it."""
+    site = Site.objects.filter(key=site_key).first()
+    if site is None:
+        return render(request, "privacy/public_notice.html", {"site": None}, status=404)
+    language = texts.language_pick(request.GET.get("lang") or get_language_from_request(request))
+    paragraph = texts.privacy_paragraph(site=site, language=language)
+    response = render(
+        request,
+        "privacy/public_notice.html",
+        {
+            "site": site,
+            "language": language,
+            "languages": list(texts.LANGUAGES),
+            "blocks": _text_blocks(paragraph),
+        },
+    )
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _site_for_privacy_manager(request: HttpRequest, site_key: str) -> Site | None:
+    site = Site.objects.filter(key=site_key).first()
+    if site is None or not selectors.can_manage_privacy(user=request.user, site=site):
+        return None
+    return site
+
+
+@login_required
+@require_GET
+@never_cache
+def art30(request: HttpRequest, site_key: str) -> HttpResponse:
+    site = _site_for_privacy_manager(request, site_key)
+    if site is None:
+        return _unavailable(request, "No such site among those whose privacy you manage.", 404)
+    paragraphs = {code: texts.privacy_paragraph(site=site, language=code) for code in texts.LANGUAGES}
+    return render(
+        request,
+        "privacy/art30.html",
+        {"site": site, "record": texts.art30_record(site=site), "paragraphs": paragraphs},
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def art30_json(request: HttpRequest, site_key: str) -> HttpResponse:
+    site = _site_for_privacy_manager(request, site_key)
+    if site is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    response = JsonResponse(
+        texts.art30_record(site=site), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'inline; filename="art30-{site.key}.json"'
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def dpa_home(request: HttpRequest) -> HttpResponse:
+    sites = dpa.site_list_for_dpa(user=request.user)
+    if not sites:
+        return _unavailable(request, "Only site owners can accept the data processing agreement.", 403)
+    version = dpa.dpa_version_current()
+    acceptances = dpa.dpa_acceptance_list(sites=sites)
+    accepted = {a.site_id for a in acceptances if version is not None and a.version_id == version.pk}
+    return render(
+        request,
+        "privacy/dpa.html",
+        {
+            "version": version,
+            "sites": [{"site": s, "accepted": s.pk in accepted} for s in sites],
+            "acceptances": acceptances,
+        },
+    )
+
+
+@login_required
+@require_POST
+def dpa_accept(request: HttpRequest) -> HttpResponse:
+    site = next(
+        (s for s in dpa.site_list_for_dpa(user=request.user) if s.key == request.POST.get("site")), None
+    )
+    version = dpa.dpa_version_current()
+    if site is None or version is None:
+        return _unavailable(request, "No such site among those you own.", 404)
+    if request.POST.get("version") != version.version:
+        messages.error(
+            request, "That is not the current version any more; read the current one and accept again."
+        )
+        return redirect("privacy:dpa")
+    dpa.dpa_accept(site=site, version=version, user=request.user)
+    messages.success(request, f"{site.name}: DPA {version.version} accepted.")
+    return redirect("privacy:dpa")
