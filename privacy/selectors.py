@@ -2,9 +2,11 @@
 
 import uuid
 
+from django.utils import timezone
+
 from accounts.models import Membership, Site, User
 from conversations.models import Visitor
-from privacy.models import DataSubjectRequest, SubjectExport
+from privacy.models import DataSubjectRequest, DPAAcceptance, DPAVersion, SubjectExport
 
 PRIVACY_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
@@ -59,3 +61,37 @@ def subject_request_get_open(*, visitor: Visitor, request_id) -> DataSubjectRequ
     return DataSubjectRequest.objects.filter(
         pk=int(request_id), visitor=visitor, status=DataSubjectRequest.Status.OPEN
     ).first()
+
+
+def dpa_version_current(*, today=None) -> DPAVersion | None:
+    """The version in force: the latest one whose effective date has come. None if none is published."""
+    today = today or timezone.localdate()
+    return DPAVersion.objects.filter(effective_date__lte=today).order_by("-effective_date", "-pk").first()
+
+
+def can_accept_dpa(*, user: User, site: Site) -> bool:
+    """Only the site's owner (who signs for the controller) or a superuser. Admins and agents may not."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, site=site, role=Membership.Role.OWNER).exists()
+
+
+def site_list_for_dpa(*, user: User) -> list[Site]:
+    """The sites for which `user` may accept the DPA."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    sites = Site.objects.order_by("name", "pk")
+    if not user.is_superuser:
+        sites = sites.filter(memberships__user=user, memberships__role=Membership.Role.OWNER)
+    return list(sites)
+
+
+def dpa_acceptance_list(*, sites: list[Site]) -> list[DPAAcceptance]:
+    """Acceptances of these sites, newest first."""
+    return list(
+        DPAAcceptance.objects.filter(site__in=sites)
+        .select_related("site", "version")
+        .order_by("-accepted_at")
+    )

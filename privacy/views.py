@@ -296,11 +296,11 @@ def art30_json(request: HttpRequest, site_key: str) -> HttpResponse:
 @require_GET
 @never_cache
 def dpa_home(request: HttpRequest) -> HttpResponse:
-    sites = dpa.site_list_for_dpa(user=request.user)
+    sites = selectors.site_list_for_dpa(user=request.user)
     if not sites:
         return _unavailable(request, "Only site owners can accept the data processing agreement.", 403)
-    version = dpa.dpa_version_current()
-    acceptances = dpa.dpa_acceptance_list(sites=sites)
+    version = selectors.dpa_version_current()
+    acceptances = selectors.dpa_acceptance_list(sites=sites)
     accepted = {a.site_id for a in acceptances if version is not None and a.version_id == version.pk}
     return render(
         request,
@@ -317,9 +317,9 @@ def dpa_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def dpa_accept(request: HttpRequest) -> HttpResponse:
     site = next(
-        (s for s in dpa.site_list_for_dpa(user=request.user) if s.key == request.POST.get("site")), None
+        (s for s in selectors.site_list_for_dpa(user=request.user) if s.key == request.POST.get("site")), None
     )
-    version = dpa.dpa_version_current()
+    version = selectors.dpa_version_current()
     if site is None or version is None:
         return _unavailable(request, "No such site among those you own.", 404)
     if request.POST.get("version") != version.version:

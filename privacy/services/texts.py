@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Site
 from privacy.models import DPAAcceptance, SubProcessor
-from privacy.services.dpa import dpa_version_current
+from privacy.selectors import dpa_version_current
 from privacy.texts import cs, de, en
 
 LANGUAGES = {"en": en, "de": de, "cs": cs}

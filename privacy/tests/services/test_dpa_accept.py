@@ -8,7 +8,8 @@ from accounts.models import Membership
 from accounts.services import agent_create
 from conftest import PASSWORD
 from privacy.models import AuditLogEntry, DPAAcceptance, DPAVersion
-from privacy.services.dpa import dpa_accept, dpa_version_current
+from privacy.selectors import dpa_version_current
+from privacy.services.dpa import dpa_accept
 
 
 def test_the_owner_accepts_and_it_is_audited(site_a, alice, dpa_version):
