@@ -11,7 +11,22 @@ from accounts.models import Site
 ART_12_DAYS = 30  # Art. 12(3) GDPR: answer within one month.
 
 
-class AuditLogEntry(models.Model):
+class WrittenOnceModel(models.Model):
+    """A record that is evidence: written once, never changed or deleted (single-row invariant)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{self._meta.verbose_name_plural.capitalize()} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.verbose_name_plural.capitalize()} cannot be deleted.")
+
+
+class AuditLogEntry(WrittenOnceModel):
     """Append-only record of who did what. Holds no personal data of the subject.
 
     The subject appears only as `subject_ref`, a keyed hash (HMAC of the
@@ -49,15 +64,6 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"
-
-    def save(self, *args, **kwargs):
-        # Single-row invariant: an entry is written once and never changed.
-        if self.pk is not None:
-            raise ValueError("Audit log entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Audit log entries cannot be deleted.")
 
 
 def _due_in_30_days():
@@ -150,7 +156,7 @@ class DPAVersion(models.Model):
         return super().delete(*args, **kwargs)
 
 
-class DPAAcceptance(models.Model):
+class DPAAcceptance(WrittenOnceModel):
     """A site owner accepted one DPA version for one site. Written once by dpa_accept, never changed."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="dpa_acceptances")
@@ -169,15 +175,6 @@ class DPAAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site} accepted DPA {self.version.version}"
-
-    def save(self, *args, **kwargs):
-        # Single-row invariant: an acceptance is written once and never changed.
-        if self.pk is not None:
-            raise ValueError("DPA acceptances cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("DPA acceptances cannot be deleted.")
 
 
 class SubProcessor(models.Model):

@@ -18,6 +18,15 @@ TIMEOUT_MS = 10_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
+def widget_page(server, site) -> str:
+    """A customer page embedding the widget (its shadow root open for the test's selectors)."""
+    return (
+        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
+        f'<script src="{server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        'data-test-open-shadow="1" async></script>'
+    )
+
+
 def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     daphne_server, chromium, host_page, transactional_db
 ):
@@ -26,11 +35,7 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     agent_create(
         site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
     )
-    shop_page.html = (
-        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
-        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
-        'data-test-open-shadow="1" async></script>'
-    )
+    shop_page.html = widget_page(daphne_server, site)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     # The agent logs in and goes online.
@@ -86,11 +91,7 @@ def test_an_erasure_takes_the_history_off_the_visitors_screen(
     agent_create(
         site=site, email="dpo@shop.example", name="Dora", role=Membership.Role.OWNER, password=PASSWORD
     )
-    shop_page.html = (
-        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
-        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
-        'data-test-open-shadow="1" async></script>'
-    )
+    shop_page.html = widget_page(daphne_server, site)
     shop = chromium.new_context().new_page()
     shop.goto(shop_page)
     shop.click(".cp-launcher")
@@ -132,11 +133,7 @@ def test_a_restricted_visitor_is_told_why_a_message_was_not_stored(
 ):
     shop_page = host_page("")
     site = site_create(name="Demo shop", origins=[shop_page.origin])
-    shop_page.html = (
-        "<!doctype html><meta charset=utf-8><title>Shop</title>"
-        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
-        'data-test-open-shadow="1" async></script>'
-    )
+    shop_page.html = widget_page(daphne_server, site)
     shop = chromium.new_context().new_page()
     shop.goto(shop_page)
     shop.click(".cp-launcher")
