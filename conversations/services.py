@@ -177,7 +177,8 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
             raise ChatError("processing_restricted", RESTRICTED_DETAIL)
         conversation = selectors.conversation_open_for_visitor(visitor=visitor)
         if conversation is None:
-            conversation = Conversation.objects.create(site_id=visitor.site_id, visitor=visitor)
+            # The site object, not its id: the agents' payload reads its key and name.
+            conversation = Conversation.objects.create(site=visitor.site, visitor=visitor)
         conversation.visitor = visitor
         message = _append_message(
             conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id

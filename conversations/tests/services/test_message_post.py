@@ -207,3 +207,15 @@ def test_a_restricted_visitor_can_neither_write_nor_be_written_to(visitor, bob):
     assert Message.objects.count() == 1
     again, created = message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
     assert again.pk == first.pk and not created  # a retry of what was stored before is still acked
+
+
+def test_a_first_message_and_its_events_take_a_bounded_number_of_queries(
+    visitor, capture_send_event_calls, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    # As in the consumer: the visitor comes with its site loaded.
+    visitor = type(visitor).objects.select_related("site").get(pk=visitor.pk)
+    # savepoint, client_id lookup, restriction, open conversation, insert conversation,
+    # seq update + read, insert message, release; building the events reads nothing more
+    with django_assert_max_num_queries(9), django_capture_on_commit_callbacks(execute=True):
+        message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
+    assert capture_send_event_calls[1][1]["conversation"]["site"]["key"] == visitor.site.key
