@@ -7,6 +7,7 @@ customer site. Screenshots of both sides land in var/screenshots/.
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Membership
@@ -18,24 +19,29 @@ TIMEOUT_MS = 10_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-def widget_page(server, site) -> str:
-    """A customer page embedding the widget (its shadow root open for the test's selectors)."""
-    return (
+@pytest.fixture
+def embedded_shop(daphne_server, host_page, transactional_db):
+    """A customer page on another origin, embedding the widget of a site that allows that origin.
+
+    The widget's shadow root is open (data-test-open-shadow) for the tests' selectors.
+    """
+    page = host_page("")
+    site = site_create(name="Demo shop", origins=[page.origin])
+    page.html = (
         "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
-        f'<script src="{server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
         'data-test-open-shadow="1" async></script>'
     )
+    return page, site
 
 
 def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
-    daphne_server, chromium, host_page, transactional_db
+    daphne_server, chromium, embedded_shop
 ):
-    shop_page = host_page("")
-    site = site_create(name="Demo shop", origins=[shop_page.origin])
+    shop_page, site = embedded_shop
     agent_create(
         site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
     )
-    shop_page.html = widget_page(daphne_server, site)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     # The agent logs in and goes online.
@@ -83,15 +89,11 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     agent_ctx.close()
 
 
-def test_an_erasure_takes_the_history_off_the_visitors_screen(
-    daphne_server, chromium, host_page, transactional_db
-):
-    shop_page = host_page("")
-    site = site_create(name="Demo shop", origins=[shop_page.origin])
+def test_an_erasure_takes_the_history_off_the_visitors_screen(daphne_server, chromium, embedded_shop):
+    shop_page, site = embedded_shop
     agent_create(
         site=site, email="dpo@shop.example", name="Dora", role=Membership.Role.OWNER, password=PASSWORD
     )
-    shop_page.html = widget_page(daphne_server, site)
     shop = chromium.new_context().new_page()
     shop.goto(shop_page)
     shop.click(".cp-launcher")
@@ -128,12 +130,8 @@ def test_an_erasure_takes_the_history_off_the_visitors_screen(
     dpo.context.close()
 
 
-def test_a_restricted_visitor_is_told_why_a_message_was_not_stored(
-    daphne_server, chromium, host_page, transactional_db
-):
-    shop_page = host_page("")
-    site = site_create(name="Demo shop", origins=[shop_page.origin])
-    shop_page.html = widget_page(daphne_server, site)
+def test_a_restricted_visitor_is_told_why_a_message_was_not_stored(daphne_server, chromium, embedded_shop):
+    shop_page, site = embedded_shop
     shop = chromium.new_context().new_page()
     shop.goto(shop_page)
     shop.click(".cp-launcher")
