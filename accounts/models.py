@@ -96,6 +96,31 @@ class Site(models.Model):
     controller_contact = models.CharField(
         max_length=300, blank=True, help_text="Postal address or e-mail of the controller."
     )
+    # --- In-chat privacy notice (privacy.services.notice versions what visitors saw) ---
+    chat_notice_enabled = models.BooleanField(
+        "show privacy notice in the chat",
+        default=True,
+        help_text="A short notice above the first message, linking the privacy policy.",
+    )
+    chat_notice_en = models.TextField(
+        "chat notice (English)", blank=True, help_text="Leave empty for the generated text."
+    )
+    chat_notice_de = models.TextField(
+        "chat notice (German)", blank=True, help_text="Leave empty for the generated text."
+    )
+    chat_notice_cs = models.TextField(
+        "chat notice (Czech)", blank=True, help_text="Leave empty for the generated text."
+    )
+    # --- Automated message: marketing, shown only with the visitor's marketing consent ---
+    auto_message = models.CharField(
+        "automated message",
+        max_length=300,
+        blank=True,
+        help_text="Offered in a bubble once a visit; only to visitors who gave marketing consent.",
+    )
+    auto_message_delay_seconds = models.PositiveIntegerField(
+        default=20, validators=[MaxValueValidator(3600)]
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -58,6 +58,11 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The privacy notice the widget showed before the first message, and in which language.
+    notice_version = models.ForeignKey(
+        "privacy.ChatNoticeVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_language = models.CharField(max_length=2, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["site", "status", "-last_message_at"])]

@@ -201,3 +201,50 @@ class SubProcessor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChatNoticeVersion(WrittenOnceModel):
+    """The in-chat privacy notice of a site as visitors saw it, in every language.
+
+    privacy.services.notice writes a new version whenever the text or link
+    changes; conversations and consent records point at the version shown.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="chat_notice_versions")
+    version = models.PositiveIntegerField()
+    texts = models.JSONField(help_text='{"en": "...", "de": "...", "cs": "..."}')
+    link = models.URLField(max_length=500)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["site", "-version"]
+        verbose_name = "chat notice version"
+        constraints = [models.UniqueConstraint(fields=["site", "version"], name="one_notice_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.site} notice v{self.version}"
+
+
+class ConsentRecord(WrittenOnceModel):
+    """What a visitor's browser consented to (analytics, marketing) and when. Functional needs none.
+
+    Written by privacy.services.consent when the state changes; erased with the visitor.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(
+        "conversations.Visitor", on_delete=models.CASCADE, related_name="consent_records"
+    )
+    analytics = models.BooleanField()
+    marketing = models.BooleanField()
+    notice_version = models.ForeignKey(
+        ChatNoticeVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"consent #{self.pk}"
