@@ -118,9 +118,7 @@ class Site(models.Model):
         blank=True,
         help_text="Offered in a bubble once a visit; only to visitors who gave marketing consent.",
     )
-    auto_message_delay_seconds = models.PositiveIntegerField(
-        default=20, validators=[MaxValueValidator(3600)]
-    )
+    auto_message_delay_seconds = models.PositiveIntegerField(default=20, validators=[MaxValueValidator(3600)])
 
     def __str__(self) -> str:
         return self.name
