@@ -26,4 +26,9 @@ app.conf.beat_schedule = {
         "task": "privacy.tasks.subject_exports_prune_task",
         "schedule": crontab(minute=41),
     },
+    # "*/5 * * * *": re-enqueue webhook deliveries that are overdue because their task was lost.
+    "webhook-deliveries-requeue": {
+        "task": "integrations.tasks.webhook_deliveries_requeue_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "conversations",
     "privacy",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,14 @@ CHAT_SYNC_PAGE_SIZE = env.int("CHAT_SYNC_PAGE_SIZE", default=200)
 # An agent counts as connected while one of its sockets beat within this window.
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=30)
+
+# --- Webhooks (docs/api.md) -------------------------------------------------
+# SSRF trade-off: site admins choose webhook URLs, and this server POSTs to them. On (the
+# default, for the embedded mode and receivers on the same host or LAN) any address is
+# allowed; off (recommended in production) URLs resolving to loopback, private, link-local
+# or other non-public addresses are refused, checked again at every connect.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 
 # --- Logging: counts and ids only, never message bodies, names or IPs ------
 LOGGING = {

@@ -15,6 +15,7 @@ from chatplatform.lib.tokens import hash_token, new_token
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, Message, Visitor
+from integrations.services import webhook_event_queue
 from privacy.services.ip import ip_for_storage
 
 MAX_CLIENT_ID_CHARS = 64
@@ -82,7 +83,7 @@ def _append_message(
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1, last_message_at=now)
     conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
     conversation.last_message_at = now
-    return Message.objects.create(
+    message = Message.objects.create(
         conversation=conversation,
         seq=conversation.last_seq,
         author_type=author_type,
@@ -90,6 +91,8 @@ def _append_message(
         body=body,
         client_id=client_id,
     )
+    webhook_event_queue(site_id=conversation.site_id, event="message.created", object_id=message.pk)
+    return message
 
 
 def _announce_message(message: Message) -> None:
@@ -179,6 +182,9 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
         if conversation is None:
             # The site object, not its id: the agents' payload reads its key and name.
             conversation = Conversation.objects.create(site=visitor.site, visitor=visitor)
+            webhook_event_queue(
+                site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk
+            )
         conversation.visitor = visitor
         message = _append_message(
             conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id
@@ -231,6 +237,21 @@ def message_post_by_agent(
 def conversation_close(*, agent: User, conversation_id: int) -> Conversation:
     """Close the conversation and record who closed it as a system message."""
     conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+    return _close(conversation, closed_by=agent.public_name)
+
+
+@transaction.atomic
+def conversation_close_for_site(*, site: Site, conversation_id: int, closed_by: str) -> Conversation:
+    """Close a conversation of `site` for an API client (integrations); `closed_by` names it."""
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id, site=site)
+        .select_related("site", "visitor", "assigned_agent")
+        .first()
+    )
+    return _close(conversation, closed_by=closed_by)
+
+
+def _close(conversation: Conversation | None, *, closed_by: str) -> Conversation:
     if conversation is None:
         raise ChatError("not_found", "No such conversation.")
     if conversation.status != Conversation.Status.OPEN:
@@ -238,10 +259,11 @@ def conversation_close(*, agent: User, conversation_id: int) -> Conversation:
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED, closed_at=now)
     conversation.status, conversation.closed_at = Conversation.Status.CLOSED, now
+    webhook_event_queue(site_id=conversation.site_id, event="conversation.closed", object_id=conversation.pk)
     message = _append_message(
         conversation,
         author_type=Message.Author.SYSTEM,
-        body=f"{agent.public_name} closed the conversation.",
+        body=f"{closed_by} closed the conversation.",
         client_id=None,
     )
     _announce_message(message)

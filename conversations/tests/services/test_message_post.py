@@ -187,8 +187,9 @@ def test_closing_is_announced_to_visitor_and_site_agents(
 
 def test_posting_takes_a_bounded_number_of_queries(visitor, django_assert_max_num_queries):
     message_post_by_visitor(visitor=visitor, client_id="c0", body="first")
-    # savepoint, client_id lookup, restriction, open conversation, seq update + read, insert, release
-    with django_assert_max_num_queries(8):
+    # savepoint, client_id lookup, restriction, open conversation, seq update + read, insert,
+    # webhook endpoints of the site (none), release
+    with django_assert_max_num_queries(9):
         message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
 
 
@@ -215,7 +216,8 @@ def test_a_first_message_and_its_events_take_a_bounded_number_of_queries(
     # As in the consumer: the visitor comes with its site loaded.
     visitor = type(visitor).objects.select_related("site").get(pk=visitor.pk)
     # savepoint, client_id lookup, restriction, open conversation, insert conversation,
-    # seq update + read, insert message, release; building the events reads nothing more
-    with django_assert_max_num_queries(9), django_capture_on_commit_callbacks(execute=True):
+    # webhook endpoints (none), seq update + read, insert message, webhook endpoints again (none),
+    # release; building the events reads nothing more
+    with django_assert_max_num_queries(11), django_capture_on_commit_callbacks(execute=True):
         message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
     assert capture_send_event_calls[1][1]["conversation"]["site"]["key"] == visitor.site.key
