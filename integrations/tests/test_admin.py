@@ -165,3 +165,51 @@ def test_an_owner_sees_deliveries_of_their_sites_only_and_can_retry(
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.next_attempt_at is not None
     assert webhook_delivery_attempt(delivery_id=delivery.pk).status == "succeeded"
+
+
+def test_every_integrations_admin_page_renders(client, operator, site_a, receiver, visitor):
+    token, _ = api_token_create(site=site_a, name="CRM", created_by=operator)
+    endpoint, _ = webhook_endpoint_create(site=site_a, url=receiver.url, events=ALL_EVENTS)
+    message_post_by_visitor(visitor=visitor, client_id="c1", body="Hi")
+    delivery = WebhookDelivery.objects.first()
+    client.force_login(operator)
+
+    pages = [
+        "/admin/",
+        "/admin/integrations/apitoken/",
+        "/admin/integrations/apitoken/add/",
+        f"/admin/integrations/apitoken/{token.pk}/change/",
+        "/admin/integrations/webhookendpoint/",
+        "/admin/integrations/webhookendpoint/add/",
+        f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/",
+        "/admin/integrations/webhookdelivery/",
+        f"/admin/integrations/webhookdelivery/{delivery.pk}/change/",
+    ]
+
+    assert [client.get(page).status_code for page in pages] == [200] * len(pages)
+    assert (
+        endpoint.secret
+        not in client.get(f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/").content.decode()
+    )
+
+
+def test_an_owner_edits_an_endpoint_through_the_admin(client, staff, site_a):
+    alice, _, _ = staff
+    endpoint, secret = webhook_endpoint_create(
+        site=site_a, url="https://hooks.example.com/a", events=ALL_EVENTS
+    )
+    client.force_login(alice)
+
+    response = client.post(
+        f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/",
+        {"url": "https://hooks.example.com/b", "events": ["message.created"]},
+    )
+
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events, endpoint.active) == (
+        "https://hooks.example.com/b",
+        ["message.created"],
+        False,
+    )
+    assert endpoint.secret == secret
