@@ -38,6 +38,10 @@ class SiteAdminForm(forms.ModelForm):
         help_text="Your privacy policy. Add the paragraph from /privacy/&lt;site key&gt;/ to it, "
         "or link that page.",
     )
+    # Not required: a form posted without it (older scripts, tests) keeps the site's routing.
+    routing = forms.ChoiceField(
+        choices=Site.Routing.choices, required=False, help_text=Site._meta.get_field("routing").help_text
+    )
 
     class Meta:
         model = Site
@@ -60,6 +64,14 @@ class SiteAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "embed_snippet", "created_at", "gdpr_checklist"]
     fieldsets = [
         (None, {"fields": ["name", "key", "allowed_origins", "embed_snippet", "created_at"]}),
+        (
+            "Routing",
+            {
+                "fields": ["routing"],
+                "description": "Round robin assigns each new chat to the online member who got one "
+                "longest ago; with nobody online, or with manual routing, it waits unassigned.",
+            },
+        ),
         (
             "Privacy",
             {

@@ -120,6 +120,18 @@ class Site(models.Model):
     )
     auto_message_delay_seconds = models.PositiveIntegerField(default=20, validators=[MaxValueValidator(3600)])
 
+    # --- Routing of new conversations (conversations.services) ---
+    class Routing(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin among online agents"
+        MANUAL = "manual", "Manual: new chats wait unassigned"
+
+    routing = models.CharField(
+        max_length=12,
+        choices=Routing.choices,
+        default=Routing.ROUND_ROBIN,
+        help_text="Round robin gives a new chat to the online member who got one longest ago.",
+    )
+
     def __str__(self) -> str:
         return self.name
 
@@ -155,6 +167,8 @@ class Membership(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When this member last got a conversation of this site; round robin picks the oldest (never first).
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "site"], name="one_membership_per_site")]

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, Site, User
+from accounts.models import AgentConnection, Membership, Site, User
 
 
 def site_get_by_key(*, key: str) -> Site | None:
@@ -33,4 +33,28 @@ def site_online_agents(*, site: Site) -> list[User]:
         )
         .distinct()
         .order_by("display_name", "pk")
+    )
+
+
+def site_member_list(*, site: Site) -> list[User]:
+    """Active members of `site`, for the dashboard's assign control."""
+    return list(
+        User.objects.filter(memberships__site=site, is_active=True).order_by("display_name", "email", "pk")
+    )
+
+
+def membership_routing_candidates(*, site: Site) -> QuerySet[Membership]:
+    """Memberships of `site` whose user is online, the longest without a new conversation first.
+
+    Online as in `site_online_agents`. Presence is an EXISTS, not a join, so
+    the query stays free of DISTINCT and can be locked (FOR UPDATE).
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
+    live = AgentConnection.objects.filter(user_id=OuterRef("user_id"), last_seen_at__gte=cutoff)
+    return (
+        Membership.objects.filter(
+            Exists(live), site=site, user__is_active=True, user__availability=User.Availability.ONLINE
+        )
+        .select_related("user")
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
     )

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import AgentConnection, Membership, Site, User
-from accounts.selectors import site_online_agents
+from accounts.selectors import membership_routing_candidates, site_online_agents
 from chatplatform.lib.origins import normalize_origin
 from conversations import event_schema
 from conversations.events import agent_group, send_event_on_commit, site_agents_group, site_widgets_group
@@ -103,3 +103,32 @@ def agent_connections_prune() -> int:
 def agent_is_connected(*, agent: User) -> bool:
     cutoff = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
     return AgentConnection.objects.filter(user=agent, last_seen_at__gte=cutoff).exists()
+
+
+def membership_claim_for_routing(*, site: Site) -> User | None:
+    """The online member of `site` who should get a new conversation now, or None (it waits).
+
+    Round robin: the member whose `last_assigned_at` is oldest (never first)
+    gets it, and that time is set to now. Must run inside the transaction
+    that assigns the conversation. The chosen membership row is locked; on
+    PostgreSQL two concurrent new conversations skip each other's locked row
+    and go to two different agents, and fall back to waiting for the lock
+    only when every candidate is taken. SQLite's write lock serialises them.
+    """
+    if site.routing != Site.Routing.ROUND_ROBIN:
+        return None
+    candidates = membership_routing_candidates(site=site)
+    membership = None
+    if connection.features.has_select_for_update_skip_locked:
+        membership = candidates.select_for_update(of=("self",), skip_locked=True).first()
+    if membership is None:
+        membership = candidates.select_for_update(of=("self",)).first()
+    if membership is None:
+        return None
+    Membership.objects.filter(pk=membership.pk).update(last_assigned_at=timezone.now())
+    return membership.user
+
+
+def membership_mark_assigned(*, user: User, site_id: int) -> None:
+    """Record that a member got a conversation by hand too, which sends it to the back of the round robin."""
+    Membership.objects.filter(user=user, site_id=site_id).update(last_assigned_at=timezone.now())

@@ -137,6 +137,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
+# --- E-mail (chat transcripts agents send) -----------------------------------
+# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ).
+# Default: printed to the console, which is enough for the embedded mode.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@localhost")
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from conversations.models import Conversation, Message, Visitor
+from accounts.models import Membership, Site
+from conversations.models import CannedResponse, Conversation, Message, Visitor
 from privacy.admin_actions import confirm_erase_response, export_links_message
 from privacy.forms import ERASE_CONFIRMATION
 from privacy.services.subjects import data_subject_erase, data_subject_restrict, subject_export_create
@@ -82,3 +83,66 @@ class VisitorAdmin(admin.ModelAdmin):
         for visitor in queryset:
             data_subject_restrict(visitor=visitor, requested_by=request.user, restricted=True)
         self.message_user(request, f"Processing restricted for {len(queryset)} visitor(s).")
+
+
+# Who may manage a site's canned responses: superusers, and the site's owners and admins.
+CANNED_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    """Tenancy: a non-superuser sees and edits only the responses of sites it owns or administers."""
+
+    list_display = ["shortcut", "site", "short_text", "created_by", "updated_at"]
+    list_filter = ["site"]
+    search_fields = ["shortcut", "text"]
+    fields = ["site", "shortcut", "text"]
+
+    def _sites(self, request):
+        if request.user.is_superuser:
+            return Site.objects.all()
+        return Site.objects.filter(memberships__user=request.user, memberships__role__in=CANNED_ROLES)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("site", "created_by")
+            .filter(site__in=self._sites(request))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "site":
+            kwargs["queryset"] = self._sites(request).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _allowed(self, request, obj=None) -> bool:
+        if not request.user.is_active or not request.user.is_staff:
+            return False
+        if obj is not None:
+            return self._sites(request).filter(pk=obj.site_id).exists()
+        return self._sites(request).exists()
+
+    def has_module_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def save_model(self, request, obj: CannedResponse, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="text")
+    def short_text(self, obj: CannedResponse) -> str:
+        return obj.text if len(obj.text) <= 80 else obj.text[:79] + "…"

@@ -222,6 +222,8 @@ class AgentConsumer(ChatConsumerBase):
         "typing": "on_typing",
         "conversation.close": "on_conversation_close",
         "presence": "on_presence",
+        "conversation.assign": "on_conversation_assign",
+        "note.add": "on_note_add",
     }
 
     async def connect(self) -> None:
@@ -315,4 +317,23 @@ class AgentConsumer(ChatConsumerBase):
             raise ChatError("invalid_field", "`availability` must be 'online' or 'away'.")
         await database_sync_to_async(account_services.agent_set_availability)(
             agent=self.user, availability=availability
+        )
+
+    async def on_conversation_assign(self, frame: dict[str, Any]) -> None:
+        if "agent" not in frame:
+            raise ChatError("invalid_field", "`agent` must be a user id or null.")
+        await database_sync_to_async(services.conversation_assign)(
+            agent=self.user, conversation_id=_int_field(frame, "conversation"), assignee_id=frame["agent"]
+        )
+
+    async def on_note_add(self, frame: dict[str, Any]) -> None:
+        conversation_id = _int_field(frame, "conversation")
+        note, _created = await database_sync_to_async(services.conversation_note_add)(
+            agent=self.user,
+            conversation_id=conversation_id,
+            client_id=frame.get("client_id"),
+            body=frame.get("body"),
+        )
+        await self.send_json(
+            {"type": "note.ack", "client_id": note.client_id, "note": event_schema.note(note)}
         )

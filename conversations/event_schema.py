@@ -26,6 +26,18 @@ def message(msg) -> dict[str, Any]:
     }
 
 
+def note(n) -> dict[str, Any]:
+    """An internal note: agents only (docs/protocol.md)."""
+    return {
+        "id": n.pk,
+        "conversation": n.conversation_id,
+        "author": agent(n.author) if n.author_id else None,
+        "body": n.body,
+        "client_id": n.client_id,
+        "created_at": _iso(n.created_at),
+    }
+
+
 def conversation_for_visitor(conv) -> dict[str, Any] | None:
     if conv is None:
         return None

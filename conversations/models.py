@@ -112,3 +112,54 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.conversation_id}#{self.seq}"
+
+
+class ConversationNote(models.Model):
+    """An agents-only note on a conversation; the visitor never sees it.
+
+    Personal data like the messages: exported with the visitor's data and
+    deleted with the conversation (CASCADE) by erasure and retention.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    # Chosen by the dashboard; a retry with the same id is stored once.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversation", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="unique_note_client_id_per_conversation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {self.conversation_id}/{self.pk}"
+
+
+class CannedResponse(models.Model):
+    """A saved reply of a site; agents insert it by typing "/shortcut" in the composer."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="canned_responses")
+    shortcut = models.SlugField(max_length=40, help_text='Typed after "/" in the reply box, e.g. hello.')
+    text = models.TextField(max_length=5000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site", "shortcut"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "shortcut"], name="one_canned_response_per_shortcut")
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

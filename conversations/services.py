@@ -6,15 +6,20 @@ Callers (consumers, admin, API, tasks) catch `ChatError` and show its code.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Site, User
+from accounts.selectors import site_member_list
+from accounts.services import membership_claim_for_routing, membership_mark_assigned
 from chatplatform.lib.tokens import hash_token, new_token
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
-from conversations.models import Conversation, Message, Visitor
+from conversations.models import Conversation, ConversationNote, Message, Visitor
 from integrations.services import webhook_event_queue
 from privacy.services.ip import ip_for_storage
 
@@ -120,6 +125,14 @@ def _announce_conversation(conversation: Conversation) -> None:
     )
 
 
+def _route_new_conversation(conversation: Conversation) -> None:
+    """Assign a conversation just opened by round robin (accounts.services), or leave it queued."""
+    agent = membership_claim_for_routing(site=conversation.site)
+    if agent is not None:
+        Conversation.objects.filter(pk=conversation.pk).update(assigned_agent=agent)
+        conversation.assigned_agent = agent
+
+
 # --- Visitors -------------------------------------------------------------
 
 
@@ -182,6 +195,7 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
         if conversation is None:
             # The site object, not its id: the agents' payload reads its key and name.
             conversation = Conversation.objects.create(site=visitor.site, visitor=visitor)
+            _route_new_conversation(conversation)
             webhook_event_queue(
                 site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk
             )
@@ -302,4 +316,162 @@ def typing_by_agent(*, agent: User, conversation_id: int, is_typing: bool) -> No
             "agent": event_schema.agent(agent),
             "is_typing": bool(is_typing),
         },
+    )
+
+
+# --- Assignment and notes (agents only) -----------------------------------
+
+
+def _assignment_text(*, agent: User, previous: User | None, assignee: User | None) -> str | None:
+    """The system message of an assignment: agents' public names only, never visitor data."""
+    if assignee is None:
+        return f"{previous.public_name} left the chat." if previous is not None else None
+    if assignee.pk == agent.pk:
+        if previous is not None:
+            return f"{agent.public_name} took over the chat from {previous.public_name}."
+        return f"{agent.public_name} joined the chat."
+    return f"{agent.public_name} transferred the chat to {assignee.public_name}."
+
+
+@transaction.atomic
+def conversation_assign(*, agent: User, conversation_id: int, assignee_id: int | None) -> Conversation:
+    """Assign an open conversation to a member of its site (`assignee_id`), or unassign it (None).
+
+    Any member of the site may take a conversation, hand it to another member,
+    or put it back in the queue. A member of another site is refused with
+    `invalid_field`, a conversation of another site with `not_found`. The
+    change is recorded as a system message the visitor sees too ("Alice
+    transferred the chat to Bob"; left out while the visitor's processing is
+    restricted), and `conversation.updated` goes to the site's agents.
+    Assigning to the current assignee changes nothing and sends nothing.
+    """
+    if assignee_id is not None and (isinstance(assignee_id, bool) or not isinstance(assignee_id, int)):
+        raise ChatError("invalid_field", "`agent` must be a user id or null.")
+    conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    # Lock the row: two agents taking the same chat at once are applied one after the other.
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk").first()
+    conversation.refresh_from_db(fields=["status", "assigned_agent"])
+    if conversation.status != Conversation.Status.OPEN:
+        raise ChatError("conversation_closed", "This conversation is closed.")
+    assignee = None
+    if assignee_id is not None:
+        assignee = next((u for u in site_member_list(site=conversation.site) if u.pk == assignee_id), None)
+        if assignee is None:
+            raise ChatError("invalid_field", "`agent` is not a member of this conversation's site.")
+    previous = conversation.assigned_agent
+    if (previous.pk if previous else None) == assignee_id:
+        return conversation
+    Conversation.objects.filter(pk=conversation.pk).update(assigned_agent=assignee)
+    conversation.assigned_agent = assignee
+    if assignee is not None:
+        membership_mark_assigned(user=assignee, site_id=conversation.site_id)
+    text = _assignment_text(agent=agent, previous=previous, assignee=assignee)
+    if text and not conversation.visitor.processing_restricted:
+        message = _append_message(conversation, author_type=Message.Author.SYSTEM, body=text, client_id=None)
+        _announce_message(message)
+    send_event_on_commit(
+        site_agents_group(conversation.site_id),
+        {"type": "conversation.updated", "conversation": event_schema.conversation_for_agent(conversation)},
+    )
+    return conversation
+
+
+def conversation_note_add(
+    *, agent: User, conversation_id: int, client_id: str, body: str
+) -> tuple[ConversationNote, bool]:
+    """Store an internal note on a conversation and tell the site's agents, never the visitor.
+
+    Returns (note, created); a client_id used before on this conversation
+    returns the stored note. Notes are allowed on closed conversations, not
+    on a visitor whose processing is restricted (Art. 18).
+    """
+    body = _clean_body(body)
+    client_id = _clean_client_id(client_id)
+
+    @transaction.atomic
+    def post() -> tuple[ConversationNote, bool]:
+        conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+        if conversation is None:
+            raise ChatError("not_found", "No such conversation.")
+        existing = ConversationNote.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            if existing.author_id != agent.pk:
+                raise ChatError("client_id_conflict", "This client_id was used by someone else.")
+            return existing, False
+        if conversation.visitor.processing_restricted:
+            raise ChatError("processing_restricted", RESTRICTED_DETAIL)
+        note = ConversationNote.objects.create(
+            conversation=conversation, author=agent, body=body, client_id=client_id
+        )
+        # Only the agents' group: the visitor and widget groups must never carry a note.
+        send_event_on_commit(
+            site_agents_group(conversation.site_id), {"type": "note.new", "note": event_schema.note(note)}
+        )
+        return note, True
+
+    return _retry_once_on_conflict(post)
+
+
+# --- Transcripts by e-mail -----------------------------------------------------
+
+
+def _clean_email_address(to: object) -> str:
+    if not isinstance(to, str) or not to.strip():
+        raise ChatError("invalid_field", "Give an e-mail address.")
+    to = to.strip()
+    # validate_email refuses CR/LF too; Django's mail would also refuse them as header injection.
+    try:
+        validate_email(to)
+    except ValidationError as exc:
+        raise ChatError("invalid_field", "That is not a valid e-mail address.") from exc
+    return to
+
+
+def conversation_transcript_email_request(*, agent: User, conversation_id: int, to: str) -> None:
+    """Check the request now and send the transcript from a Celery task after commit."""
+    from conversations.tasks import conversation_transcript_email_send_task
+
+    to = _clean_email_address(to)
+    if selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id) is None:
+        raise ChatError("not_found", "No such conversation.")
+    transaction.on_commit(
+        lambda: conversation_transcript_email_send_task.delay(
+            agent_id=agent.pk, conversation_id=conversation_id, to=to
+        )
+    )
+
+
+def _transcript_text(transcript: dict) -> str:
+    conv = transcript["conversation"]
+    lines = [
+        f"Transcript of a chat on {conv['site']} with {conv['visitor']}",
+        f"Started {conv['created_at']}" + (f", closed {conv['closed_at']}" if conv["closed_at"] else ""),
+        "",
+    ]
+    names = {"visitor": conv["visitor"], "system": "System"}
+    for m in transcript["messages"]:
+        author = m["agent"] or names.get(m["author"], "Agent")
+        lines.append(f"[{m['created_at']}] {author}:")
+        lines.extend(f"  {line}" for line in m["body"].splitlines() or [""])
+    return "\n".join(lines) + "\n"
+
+
+def conversation_transcript_email_send(*, agent: User, conversation_id: int, to: str) -> None:
+    """E-mail the messages of a conversation (never its internal notes) as plain text to `to`.
+
+    Checks again that `agent` is still a member of the conversation's site.
+    """
+    to = _clean_email_address(to)
+    conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
+    if conversation is None:
+        raise ChatError("not_found", "No such conversation.")
+    transcript = selectors.conversation_transcript(conversation=conversation)
+    transcript["notes"] = []  # internal: not for whoever reads this mailbox
+    send_mail(
+        subject=f"Chat transcript: {conversation.site.name}",
+        message=_transcript_text(transcript),
+        from_email=None,
+        recipient_list=[to],
     )

@@ -3,8 +3,9 @@
 What is deleted, per site, with cutoff = now - site.retention_days:
 
 1. Conversations whose last activity is before the cutoff, with all their
-   messages. Last activity is `last_message_at` (indexed), or `created_at`
-   for a conversation that never got a message.
+   messages and internal notes (notes cascade with the conversation). Last
+   activity is `last_message_at` (indexed), or `created_at` for a
+   conversation that never got a message.
 2. Then visitors whose `last_seen_at` (indexed) is before the cutoff and who
    have no conversation left.
 

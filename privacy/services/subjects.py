@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Site, User
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
-from conversations.models import Conversation, Message, Visitor
+from conversations.models import Conversation, ConversationNote, Message, Visitor
 from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
 from privacy.services.audit import audit_record, subject_ref_for
 
@@ -105,7 +105,8 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
     """Everything held about `visitor`, as JSON-serialisable data. The only export function.
 
     Covers the visitor record (contact data, IP address when stored, dates,
-    the restriction flag), every conversation with every message in order,
+    the restriction flag), every conversation with every message in order
+    and the agents' internal notes on it,
     and the data-subject requests about them. Agents appear by their public
     display name only, as the visitor saw them.
     """
@@ -113,7 +114,11 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
         Conversation.objects.filter(visitor=visitor)
         .select_related("assigned_agent")
         .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.select_related("author_agent").order_by("seq"))
+            Prefetch("messages", queryset=Message.objects.select_related("author_agent").order_by("seq")),
+            Prefetch(
+                "notes",
+                queryset=ConversationNote.objects.select_related("author").order_by("created_at", "pk"),
+            ),
         )
         .order_by("created_at", "pk")
     )
@@ -151,6 +156,15 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
                         "created_at": _iso(msg.created_at),
                     }
                     for msg in conv.messages.all()
+                ],
+                # The agents' internal notes: about the visitor, so theirs to see too.
+                "notes": [
+                    {
+                        "agent": note.author.public_name if note.author_id else None,
+                        "body": note.body,
+                        "created_at": _iso(note.created_at),
+                    }
+                    for note in conv.notes.all()
                 ],
             }
             for conv in conversations
@@ -394,7 +408,7 @@ def data_subject_erase(
 
     In one transaction:
     1. Lock the visitor row and count what goes.
-    2. Delete the messages, then the conversations.
+    2. Delete the messages, then the conversations (their internal notes cascade).
     3. Delete the subject's pending exports; their ZIP files go after commit.
     4. Detach the data-subject requests (visitor=None); `subject_ref` keeps
        them tied to the audit log without naming anyone.

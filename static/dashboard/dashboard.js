@@ -5,7 +5,9 @@
  * keeps it live over /ws/agent/ as described in docs/protocol.md ("Agent
  * endpoint"). Contract with the template:
  *   - #dashboard-config JSON: ws_path, conversation, last_seq, max_body_chars,
- *     conversation_url_template ("/dashboard/c/0/").
+ *     conversation_url_template ("/dashboard/c/0/"), view (inbox view: open,
+ *     mine, unassigned, closed), canned ([{shortcut, text, site}]).
+ *   - internal notes li.note[data-note-id] (_note.html); buildNote() matches.
  *   - inbox rows li.conv[data-conversation-id] (_conversation_row.html) and
  *     messages li.msg[data-message-id][data-seq] (_message.html); buildRow()
  *     and buildMessage() below produce the same markup.
@@ -27,6 +29,10 @@
   const TYPING_SHOW_MS = 6000;
   const UNREAD_KEY = "chatplatform.unread";
   const FILTER_KEY = "chatplatform.siteFilter";
+  // localStorage: "on" once the agent enabled system notifications (never any chat data).
+  const NOTIFY_KEY = "chatplatform.notifications";
+  const VIEW = config.view || "open";
+  const CANNED = Array.isArray(config.canned) ? config.canned : [];
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -51,6 +57,11 @@
     closedNote: $("closed-note"),
     status: $("current-status"),
     assignee: $("current-assignee"),
+    assignSelect: $("assign-select"),
+    modeReply: $("mode-reply"),
+    modeNote: $("mode-note"),
+    cannedMenu: $("canned-menu"),
+    notifyBtn: $("notify-button"),
     toasts: $("toasts"),
   };
 
@@ -76,6 +87,11 @@
     typingIdleTimer: null,
     typingHideTimer: null,
     rowTypingTimers: new Map(),
+    noteMode: false,
+    renderedNotes: new Set(), // note ids in the thread
+    pendingNotes: new Map(), // client_id -> {conversation, body, el}
+    assignWanted: null, // the select's value while an assign frame is in flight
+    canned: { open: false, items: [], index: 0 },
   };
 
   // ---- Small helpers ------------------------------------------------------
@@ -98,7 +114,8 @@
   }
 
   function conversationUrl(id) {
-    return (config.conversation_url_template || "/dashboard/c/0/").replace(/\/0\/$/, `/${Number(id)}/`);
+    const url = (config.conversation_url_template || "/dashboard/c/0/").replace(/\/0\/$/, `/${Number(id)}/`);
+    return VIEW === "open" ? url : `${url}?view=${encodeURIComponent(VIEW)}`;
   }
 
   function timeOf(iso) {
@@ -350,7 +367,7 @@
    */
   function upsertRow(c, message) {
     if (!els.list || !c || typeof c.id !== "number") return null;
-    if (c.status && c.status !== "open") {
+    if (!belongsInView(c)) {
       removeRow(c.id);
       return null;
     }
@@ -371,6 +388,7 @@
     if ("assigned_agent" in c) {
       const as = row.querySelector(".conv-assignee");
       const a = c.assigned_agent;
+      row.dataset.assigneeId = a ? String(a.id) : "";
       as.className = "conv-assignee";
       if (!a) {
         as.classList.add("is-unassigned");
@@ -415,6 +433,18 @@
     applyFilter(row);
     updateInboxCount();
     return row;
+  }
+
+  /** Whether a conversation belongs in this page's inbox view (config.view). */
+  function belongsInView(c) {
+    const status = c.status || "open";
+    if (VIEW === "closed") return status === "closed";
+    if (status !== "open") return false;
+    if (!("assigned_agent" in c)) return true;
+    const a = c.assigned_agent;
+    if (VIEW === "mine") return !!(a && state.me && a.id === state.me);
+    if (VIEW === "unassigned") return !a;
+    return true;
   }
 
   function removeRow(id) {
@@ -480,6 +510,7 @@
   /** Insert in seq order; pending replies (no seq yet) stay last. */
   function insertBySeq(li, seq) {
     for (const other of els.messages.children) {
+      if (other.classList.contains("note")) continue; // notes keep their place in time
       const s = Number(other.dataset.seq);
       if (other.dataset.seq && s > seq) {
         els.messages.insertBefore(li, other);
@@ -520,6 +551,78 @@
     meta.append(el("span", "msg-status", "Sending…"));
     li.append(meta);
     return li;
+  }
+
+  /** Same markup as templates/dashboard/_note.html. */
+  function buildNote(n) {
+    const mine = !!(n.author && state.me && n.author.id === state.me);
+    const li = el("li", `note${mine ? " is-mine" : ""}`);
+    if (n.id !== undefined) li.dataset.noteId = String(n.id);
+    li.dataset.at = n.created_at || "";
+    li.append(el("div", "note-bubble", n.body));
+    const meta = el("div", "msg-meta");
+    meta.append(el("span", "note-label", "Internal note"), el("span", "msg-author", agentLabel(n.author)));
+    const t = el("time", null, formatMessageTime(n.created_at));
+    t.setAttribute("datetime", n.created_at || "");
+    meta.append(t);
+    li.append(meta);
+    return li;
+  }
+
+  /** Render a note of the current conversation once (its pending bubble, if ours, is replaced). */
+  function renderNote(n) {
+    if (!els.messages || !n || n.conversation !== state.current || typeof n.id !== "number") return;
+    const pend = n.client_id ? state.pendingNotes.get(n.client_id) : null;
+    if (state.renderedNotes.has(n.id)) {
+      if (pend) pend.el.remove();
+      state.pendingNotes.delete(n.client_id);
+      return;
+    }
+    state.renderedNotes.add(n.id);
+    const stick = nearBottom() || !!pend;
+    const li = buildNote(n);
+    if (pend) {
+      pend.el.replaceWith(li);
+      state.pendingNotes.delete(n.client_id);
+    } else {
+      els.messages.appendChild(li);
+    }
+    if (els.threadEmpty) els.threadEmpty.hidden = true;
+    if (stick) scrollToBottom();
+  }
+
+  function submitNote() {
+    if (!state.current) return;
+    const body = els.input.value;
+    if (!body.trim()) return;
+    if ([...body].length > state.maxBodyChars) {
+      toast(`A note has at most ${state.maxBodyChars} characters.`, "error");
+      return;
+    }
+    const clientId = newClientId();
+    const li = buildNote({ body, author: { id: state.me, name: "You" }, created_at: "" });
+    li.classList.add("is-pending");
+    li.querySelector("time").textContent = "Saving…";
+    state.pendingNotes.set(clientId, { conversation: state.current, body, el: li });
+    els.messages.appendChild(li);
+    if (els.threadEmpty) els.threadEmpty.hidden = true;
+    scrollToBottom();
+    els.input.value = "";
+    autosize();
+    updateCounter();
+    if (!send({ type: "note.add", conversation: state.current, client_id: clientId, body })) {
+      failNote(clientId, "not connected");
+    }
+    els.input.focus();
+  }
+
+  function failNote(clientId, reason) {
+    const p = state.pendingNotes.get(clientId);
+    if (!p) return;
+    state.pendingNotes.delete(clientId);
+    p.el.classList.remove("is-pending");
+    p.el.classList.add("is-failed");
+    p.el.querySelector("time").textContent = `Not saved: ${reason}`;
   }
 
   function markFailed(clientId, reason) {
@@ -566,6 +669,8 @@
       els.status.className = "pill pill-closed";
     }
     if (els.closeBtn) els.closeBtn.hidden = true;
+    if (els.assignSelect) els.assignSelect.closest(".assign").hidden = true;
+    closeCanned();
     if (els.composer) els.composer.hidden = true;
     if (els.input) els.input.disabled = true;
     if (els.send) els.send.disabled = true;
@@ -583,6 +688,16 @@
     const a = c.assigned_agent;
     if (!a) els.assignee.textContent = "Unassigned";
     else els.assignee.textContent = `Assigned to ${state.me && a.id === state.me ? "you" : a.name || "an agent"}`;
+    if (els.assignSelect) {
+      const value = a ? String(a.id) : "";
+      if (a && ![...els.assignSelect.options].some((o) => o.value === value)) {
+        els.assignSelect.append(new Option(a.name || "Agent", value));
+      }
+      els.assignSelect.value = value;
+      els.assignSelect.dataset.current = value;
+      els.assignSelect.disabled = false;
+      state.assignWanted = null;
+    }
   }
 
   // ---- Socket ------------------------------------------------------------
@@ -747,6 +862,7 @@
         if (f.conversation.id === state.current) updateCurrentHeader(f.conversation);
       }
       const fromVisitor = m.author === "visitor";
+      if (fromVisitor) notifySystem(f.conversation, m);
       if (m.conversation === state.current) {
         const gap = m.seq > state.maxSeq + 1 && !state.syncing;
         const fresh = renderMessage(m);
@@ -803,6 +919,14 @@
       }
     },
 
+    "note.new"(f) {
+      renderNote(f.note);
+    },
+
+    "note.ack"(f) {
+      renderNote(f.note);
+    },
+
     "conversation.erased"(f) {
       const ids = Array.isArray(f.conversations) ? f.conversations : [];
       ids.forEach((id) => removeRow(id));
@@ -822,8 +946,16 @@
 
     error(f) {
       const detail = f.detail || f.code || "Something went wrong.";
+      if (state.assignWanted !== null && els.assignSelect) {
+        // Only one assign frame is in flight at a time: this refusal is its answer.
+        els.assignSelect.value = els.assignSelect.dataset.current || "";
+        els.assignSelect.disabled = false;
+        state.assignWanted = null;
+      }
       if (f.client_id && state.pending.has(f.client_id)) {
         markFailed(f.client_id, detail);
+      } else if (f.client_id && state.pendingNotes.has(f.client_id)) {
+        failNote(f.client_id, detail);
       } else {
         toast(detail, "error");
       }
@@ -893,6 +1025,8 @@
   function onInput() {
     autosize();
     updateCounter();
+    updateCanned();
+    if (state.noteMode) return; // a note is not for the visitor: no typing indicator
     if (!els.input.value.trim()) {
       stopTyping();
       return;
@@ -931,18 +1065,131 @@
     els.input.focus();
   }
 
+  function submitComposer() {
+    closeCanned();
+    if (state.noteMode) submitNote();
+    else submitReply();
+  }
+
+  function setNoteMode(on) {
+    state.noteMode = on;
+    els.composer.classList.toggle("is-note", on);
+    if (els.modeReply) els.modeReply.setAttribute("aria-pressed", String(!on));
+    if (els.modeNote) els.modeNote.setAttribute("aria-pressed", String(on));
+    els.input.placeholder = on ? "Write an internal note, only agents see it…" : "Write a reply…";
+    els.input.setAttribute("aria-label", on ? "Internal note" : "Reply");
+    if (els.send) els.send.textContent = on ? "Add note" : "Send";
+    if (on) stopTyping();
+    els.input.focus();
+  }
+
+  // ---- Canned responses ("/shortcut" at the start of the composer) -------
+
+  function updateCanned() {
+    const m = /^\/([\w-]*)$/.exec(els.input.value);
+    if (!m || !CANNED.length || !els.cannedMenu) {
+      closeCanned();
+      return;
+    }
+    const q = m[1].toLowerCase();
+    const starts = CANNED.filter((c) => c.shortcut.toLowerCase().startsWith(q));
+    const contains = CANNED.filter((c) => !starts.includes(c) && c.shortcut.toLowerCase().includes(q));
+    const items = starts.concat(contains);
+    if (!items.length) {
+      closeCanned();
+      return;
+    }
+    const same = state.canned.open && items.length === state.canned.items.length &&
+      items.every((c, i) => c === state.canned.items[i]);
+    state.canned.items = items;
+    if (!same) state.canned.index = 0;
+    state.canned.open = true;
+    renderCanned();
+  }
+
+  function renderCanned() {
+    const menu = els.cannedMenu;
+    menu.textContent = "";
+    state.canned.items.forEach((c, i) => {
+      const li = el("li", "canned-item");
+      li.id = `canned-option-${i}`;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", String(i === state.canned.index));
+      li.dataset.shortcut = c.shortcut;
+      li.append(el("span", "canned-shortcut", `/${c.shortcut}`), el("span", "canned-text", c.text));
+      // mousedown, not click: the textarea keeps the focus.
+      li.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        insertCanned(c);
+      });
+      menu.appendChild(li);
+    });
+    menu.hidden = false;
+    els.input.setAttribute("aria-expanded", "true");
+    els.input.setAttribute("aria-activedescendant", `canned-option-${state.canned.index}`);
+    const active = menu.children[state.canned.index];
+    if (active) active.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeCanned() {
+    state.canned.open = false;
+    state.canned.items = [];
+    if (!els.cannedMenu) return;
+    els.cannedMenu.hidden = true;
+    els.cannedMenu.textContent = "";
+    if (els.input) {
+      els.input.setAttribute("aria-expanded", "false");
+      els.input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function insertCanned(c) {
+    closeCanned();
+    els.input.value = c.text;
+    els.input.setSelectionRange(c.text.length, c.text.length);
+    els.input.focus();
+    onInput();
+  }
+
+  /** Keys while the list is open; true when the key was used here. */
+  function onCannedKey(e) {
+    if (!state.canned.open || e.isComposing) return false;
+    const n = state.canned.items.length;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      state.canned.index = (state.canned.index + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+      renderCanned();
+    } else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") {
+      insertCanned(state.canned.items[state.canned.index]);
+    } else if (e.key === "Escape") {
+      closeCanned();
+    } else {
+      return false;
+    }
+    e.preventDefault();
+    return true;
+  }
+
   if (els.composer && els.input) {
+    if (els.cannedMenu) {
+      els.input.setAttribute("aria-controls", "canned-menu");
+      els.input.setAttribute("aria-expanded", "false");
+      els.input.setAttribute("aria-autocomplete", "list");
+    }
     els.input.addEventListener("input", onInput);
+    els.input.addEventListener("blur", () => setTimeout(closeCanned, 150));
     els.input.addEventListener("keydown", (e) => {
+      if (onCannedKey(e)) return;
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
-        submitReply();
+        submitComposer();
       }
     });
     els.composer.addEventListener("submit", (e) => {
       e.preventDefault();
-      submitReply();
+      submitComposer();
     });
+    if (els.modeReply) els.modeReply.addEventListener("click", () => setNoteMode(false));
+    if (els.modeNote) els.modeNote.addEventListener("click", () => setNoteMode(true));
     if (state.closed) {
       els.input.disabled = true;
       if (els.send) els.send.disabled = true;
@@ -961,6 +1208,95 @@
     });
   }
 
+  if (els.assignSelect) {
+    els.assignSelect.dataset.current = els.assignSelect.value;
+    els.assignSelect.addEventListener("change", () => {
+      if (!state.current) return;
+      const value = els.assignSelect.value;
+      const frame = { type: "conversation.assign", conversation: state.current, agent: value ? Number(value) : null };
+      if (!send(frame)) {
+        els.assignSelect.value = els.assignSelect.dataset.current || "";
+        toast("Not connected. Try again in a moment.", "error");
+        return;
+      }
+      // Answered by conversation.updated (or an error), which re-enables it.
+      state.assignWanted = value;
+      els.assignSelect.disabled = true;
+    });
+  }
+
+  // ---- System notifications ---------------------------------------------------
+  // Shown only while the tab is hidden, and never with chat text or visitor
+  // data: an OS notification can appear on a locked screen.
+
+  function notifySupported() {
+    return "Notification" in window;
+  }
+
+  function notifyWanted() {
+    try {
+      return localStorage.getItem(NOTIFY_KEY) === "on";
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function setNotifyWanted(on) {
+    try {
+      if (on) localStorage.setItem(NOTIFY_KEY, "on");
+      else localStorage.removeItem(NOTIFY_KEY);
+    } catch (e) {
+      /* no storage: the choice lasts for this page only */
+    }
+  }
+
+  function renderNotifyButton() {
+    const btn = els.notifyBtn;
+    if (!btn) return;
+    if (!notifySupported()) {
+      btn.hidden = true;
+      return;
+    }
+    btn.hidden = false;
+    const permission = Notification.permission;
+    const on = permission === "granted" && notifyWanted();
+    btn.setAttribute("aria-pressed", String(on));
+    btn.disabled = permission === "denied";
+    btn.textContent = permission === "denied" ? "Notifications blocked" : on ? "Notifications on" : "Enable notifications";
+    btn.classList.toggle("is-on", on);
+  }
+
+  function notifySystem(conversation, m) {
+    if (!document.hidden || !notifySupported() || Notification.permission !== "granted" || !notifyWanted()) return;
+    const title = (conversation && conversation.site && conversation.site.name) || "Chatplatform";
+    try {
+      const n = new Notification(title, { body: "New message", tag: `chatplatform-${Number(m.conversation)}` });
+      n.onclick = () => {
+        window.focus();
+        if (m.conversation !== state.current) window.location.assign(conversationUrl(m.conversation));
+        n.close();
+      };
+    } catch (e) {
+      /* some browsers only allow notifications from a service worker */
+    }
+  }
+
+  if (els.notifyBtn) {
+    els.notifyBtn.addEventListener("click", () => {
+      if (!notifySupported()) return;
+      if (Notification.permission === "granted" && notifyWanted()) {
+        setNotifyWanted(false);
+        renderNotifyButton();
+        return;
+      }
+      Promise.resolve(Notification.requestPermission()).then((permission) => {
+        setNotifyWanted(permission === "granted");
+        renderNotifyButton();
+      });
+    });
+    renderNotifyButton();
+  }
+
   window.addEventListener("beforeunload", (e) => {
     for (const p of state.pending.values()) {
       if (!p.failed) {
@@ -975,6 +1311,9 @@
 
   function init() {
     if (els.messages) {
+      els.messages.querySelectorAll("li.note[data-note-id]").forEach((li) => {
+        state.renderedNotes.add(Number(li.dataset.noteId));
+      });
       els.messages.querySelectorAll("li.msg[data-message-id]").forEach((li) => {
         state.rendered.add(Number(li.dataset.messageId));
         const s = Number(li.dataset.seq);
@@ -1022,6 +1361,15 @@
         }
       }
     });
+    // Server-rendered notices (e.g. "The transcript is on its way.") leave like the others.
+    if (els.toasts) {
+      [...els.toasts.children].forEach((node) =>
+        setTimeout(() => {
+          node.classList.add("is-leaving");
+          setTimeout(() => node.remove(), 250);
+        }, 5000),
+      );
+    }
     paintAvatars();
     refreshTimes();
     setInterval(() => refreshTimes(els.list), 30000);

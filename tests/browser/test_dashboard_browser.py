@@ -144,7 +144,8 @@ def test_it_logs_in_and_shows_a_new_visitor_message_live_in_the_inbox(
     expect(r).to_be_visible(timeout=TIMEOUT_MS)
     expect(r.locator(".conv-preview-text")).to_have_text("Hello, is anyone there?")
     expect(r.locator(".conv-site")).to_have_text("Demo shop")
-    expect(r.locator(".conv-assignee")).to_have_text("Unassigned")
+    # Round robin: alice is the site's only online agent, so the new chat is hers.
+    expect(r.locator(".conv-assignee")).to_have_text("You")
     expect(r.locator(".conv-unread")).to_have_text("1")
     expect(page.locator("#inbox-count")).to_have_text("1")
     expect(page.locator("#inbox-empty")).to_be_hidden()
