@@ -1,11 +1,16 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.models import Membership, Site, User
+from privacy.models import ChatNoticeVersion
+from privacy.services.notice import chat_notice_link, chat_notice_texts
 from privacy.services.site_settings import PRIVACY_FIELDS, site_privacy_settings_update
-from privacy.services.texts import CHECK_WARN_ONLY, site_gdpr_checklist
+from privacy.services.texts import CHECK_WARN_ONLY, LANGUAGES, site_gdpr_checklist, storage_table
 
 RETENTION_PRESETS = [(14, "14 days"), (90, "90 days"), (365, "1 year")]
 
@@ -61,9 +66,33 @@ class SiteAdmin(admin.ModelAdmin):
     form = SiteAdminForm
     list_display = ["name", "key", "retention_days", "ip_handling", "created_at"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "embed_snippet", "created_at", "gdpr_checklist"]
+    readonly_fields = [
+        "key",
+        "embed_snippet",
+        "created_at",
+        "gdpr_checklist",
+        "chat_notice_preview",
+        "cookie_table",
+        "widget_preview",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "key", "allowed_origins", "embed_snippet", "created_at"]}),
+        (
+            "Pre-chat and offline form",
+            {
+                "fields": ["prechat_name", "prechat_email", "prechat_phone", "notification_email"],
+                "description": "What the widget asks before the first message. Ask only what you need: "
+                "off is the default. With no agent online, the widget asks for an e-mail address and a "
+                "message instead, and the conversation is e-mailed to the notification address.",
+            },
+        ),
+        (
+            "Widget look",
+            {
+                "fields": ["theme_color", "widget_position", "greeting", "logo", "widget_preview"],
+                "description": "Agents' names and photos come from their user accounts.",
+            },
+        ),
         (
             "Routing",
             {
@@ -87,6 +116,29 @@ class SiteAdmin(admin.ModelAdmin):
                 "and the Art. 30 record.",
             },
         ),
+        (
+            "Privacy notice in the chat",
+            {
+                "fields": [
+                    "chat_notice_enabled",
+                    "chat_notice_en",
+                    "chat_notice_de",
+                    "chat_notice_cs",
+                    "chat_notice_preview",
+                ],
+                "description": "Shown above the first message, linking your privacy policy URL. Every "
+                "wording visitors saw is kept as a version and recorded with their conversation.",
+            },
+        ),
+        (
+            "Automated message (marketing)",
+            {
+                "fields": ["auto_message", "auto_message_delay_seconds"],
+                "description": "Offered to visitors whose browser gave marketing consent through "
+                "chatplatform('consent', …); see docs/consent.md.",
+            },
+        ),
+        ("Cookie table for your privacy policy", {"fields": ["cookie_table"]}),
     ]
     inlines = [MembershipInline]
 
@@ -113,7 +165,45 @@ class SiteAdmin(admin.ModelAdmin):
             for item, ok, detail in site_gdpr_checklist(site=obj)
         ]
         items = format_html_join("", "<li>{} <strong>{}</strong>: {}</li>", rows)
-        return format_html('<ul class="gdpr-checklist" style="margin:0;padding-left:0">{}</ul>', items)
+        return format_html('<ul class="gdpr-checklist">{}</ul>', items)
+
+    @admin.display(description="Preview")
+    def widget_preview(self, obj: Site) -> str:
+        if not obj.pk:
+            return "Save the site to preview its widget."
+        url = reverse("sites:widget-preview", kwargs={"site_key": obj.key})
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Open the widget preview</a> (saved settings)', url
+        )
+
+    @admin.display(description="Visitors see")
+    def chat_notice_preview(self, obj: Site) -> str:
+        if not obj.pk:
+            return "Save the site to see its notice."
+        latest = ChatNoticeVersion.objects.filter(site=obj).order_by("-version").first()
+        rows = [(code.upper(), text) for code, text in chat_notice_texts(site=obj).items()]
+        return format_html(
+            "<dl>{}</dl><p>Link: {} · latest version shown: {}</p>",
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+            chat_notice_link(site=obj),
+            latest.version if latest else "none yet",
+        )
+
+    @admin.display(description="Cookie table (en, de, cs)")
+    def cookie_table(self, obj: Site) -> str:
+        key = obj.key if obj.pk else "<site_key>"
+        tables = [
+            render_to_string(
+                "privacy/_storage_table.html", {"table": storage_table(language=code, site_key=key)}
+            )
+            for code in LANGUAGES
+        ]
+        return format_html_join(
+            "",
+            '<div class="cookie-table">{}<details><summary>HTML to copy</summary>'
+            '<textarea readonly rows="6">{}</textarea></details></div>',
+            ((mark_safe(html), html) for html in tables),  # noqa: S308 - our own rendered template
+        )
 
     @admin.display(description="Embed snippet")
     def embed_snippet(self, obj: Site) -> str:

@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from chatplatform.lib.origins import normalize_origin
@@ -132,8 +132,50 @@ class Site(models.Model):
         help_text="Round robin gives a new chat to the online member who got one longest ago.",
     )
 
+    # --- Pre-chat form: what the widget asks before the first message (data minimisation: off) ---
+    class Ask(models.TextChoices):
+        OFF = "off", "Don't ask"
+        OPTIONAL = "optional", "Optional"
+        REQUIRED = "required", "Required"
+
+    prechat_name = models.CharField("ask for name", max_length=8, choices=Ask.choices, default=Ask.OFF)
+    prechat_email = models.CharField("ask for e-mail", max_length=8, choices=Ask.choices, default=Ask.OFF)
+    prechat_phone = models.CharField("ask for phone", max_length=8, choices=Ask.choices, default=Ask.OFF)
+    notification_email = models.EmailField(
+        "notification address",
+        blank=True,
+        help_text="Messages left while no agent is online are e-mailed here.",
+    )
+
+    # --- Widget look ---
+    class Position(models.TextChoices):
+        RIGHT = "right", "Bottom right"
+        LEFT = "left", "Bottom left"
+
+    theme_color = models.CharField(
+        "colour",
+        max_length=7,
+        default="#2563eb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give a colour like #2563eb.")],
+    )
+    widget_position = models.CharField(
+        "position", max_length=5, choices=Position.choices, default=Position.RIGHT
+    )
+    greeting = models.CharField(
+        max_length=300, blank=True, help_text="First line in the chat window; empty for the built-in one."
+    )
+    logo = models.ImageField(upload_to="sites/", blank=True, help_text="Shown in the chat header.")
+
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def prechat_fields(self) -> dict[str, str]:
+        return {"name": self.prechat_name, "email": self.prechat_email, "phone": self.prechat_phone}
+
+    @property
+    def logo_url(self) -> str | None:
+        return f"{settings.PUBLIC_URL}{self.logo.url}" if self.logo else None
 
     @property
     def origin_list(self) -> list[str]:

@@ -13,6 +13,12 @@ def site_get_by_key(*, key: str) -> Site | None:
     return Site.objects.filter(key=key).first()
 
 
+def site_get_for_member(*, user: User, key: str) -> Site | None:
+    """The site with `key` if `user` is a member of it (or a superuser); else None."""
+    sites = Site.objects.all() if user.is_superuser else Site.objects.filter(memberships__user=user)
+    return sites.filter(key=key).first()
+
+
 def site_list_for_agent(*, agent: User) -> QuerySet[Site]:
     return Site.objects.filter(memberships__user=agent).order_by("name")
 

@@ -17,9 +17,10 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from conversations import event_schema, selectors, services
+from conversations import contact, context, event_schema, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
 from conversations.services import ChatError
+from privacy.services import consent, notice
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,14 @@ def _sync_frame(conversation, after_seq: int) -> dict[str, Any]:
         "messages": [event_schema.message(m) for m in messages],
         "has_more": has_more,
     }
+
+
+def _visitor_welcome(site) -> dict[str, Any]:
+    return event_schema.welcome_visitor(
+        site=site,
+        agents=account_selectors.site_online_agents(site=site),
+        notice=notice.chat_notice_current(site=site),
+    )
 
 
 def _ack_frame(message, conversation_payload) -> dict[str, Any]:
@@ -131,6 +140,9 @@ class VisitorConsumer(ChatConsumerBase):
         "message.send": "on_message_send",
         "sync": "on_sync",
         "typing": "on_typing",
+        "consent": "on_consent",
+        "contact": "on_contact",
+        "context": "on_context",
     }
 
     async def connect(self) -> None:
@@ -143,10 +155,10 @@ class VisitorConsumer(ChatConsumerBase):
             await self.close()  # before accept: the handshake fails with 403
             return
         self.site = site
-        agents = await database_sync_to_async(account_selectors.site_online_agents)(site=site)
+        welcome = await database_sync_to_async(_visitor_welcome)(site)
         await self.channel_layer.group_add(site_widgets_group(site.pk), self.channel_name)
         await self.accept()
-        await self.send_json(event_schema.welcome_visitor(site=site, agents=agents))
+        await self.send_json(welcome)
 
     async def disconnect(self, code: int) -> None:
         if self.site is not None:
@@ -180,7 +192,10 @@ class VisitorConsumer(ChatConsumerBase):
             {
                 "type": "session",
                 "token": new_token,
-                "visitor": {"id": str(visitor.public_id)},
+                "visitor": {
+                    "id": str(visitor.public_id),
+                    "contact_missing": contact.contact_missing(site=self.site, visitor=visitor),
+                },
                 "conversation": event_schema.conversation_for_visitor(conversation),
             }
         )
@@ -188,7 +203,11 @@ class VisitorConsumer(ChatConsumerBase):
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         visitor = self._require_session()
         message, _created = await database_sync_to_async(services.message_post_by_visitor)(
-            visitor=visitor, client_id=frame.get("client_id"), body=frame.get("body")
+            visitor=visitor,
+            client_id=frame.get("client_id"),
+            body=frame.get("body"),
+            notice_version=frame.get("notice_version"),
+            notice_language=frame.get("lang"),
         )
         await self.send_json(_ack_frame(message, event_schema.conversation_for_visitor(message.conversation)))
 
@@ -211,6 +230,42 @@ class VisitorConsumer(ChatConsumerBase):
         await database_sync_to_async(services.typing_by_visitor)(
             visitor=visitor, is_typing=_bool_field(frame, "is_typing")
         )
+
+    async def on_contact(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        offline = frame.get("offline", False)
+        if not isinstance(offline, bool):
+            raise ChatError("invalid_field", "`offline` must be true or false.")
+        updated = await database_sync_to_async(contact.visitor_contact_give)(
+            visitor=visitor, values=frame, offline=offline
+        )
+        self.visitor = updated
+        await self.send_json(
+            {
+                "type": "contact.ack",
+                "contact_missing": contact.contact_missing(site=self.site, visitor=updated),
+            }
+        )
+
+    async def on_context(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        await database_sync_to_async(context.visitor_context_update)(
+            visitor=visitor,
+            frame=frame,
+            user_agent=_header(self.scope, b"user-agent") or "",
+            ip=_client_host(self.scope),
+        )
+
+    async def on_consent(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        analytics, marketing = _bool_field(frame, "analytics"), _bool_field(frame, "marketing")
+        record, _created = await database_sync_to_async(consent.consent_record)(
+            visitor=visitor,
+            analytics=analytics,
+            marketing=marketing,
+            notice_version=frame.get("notice_version"),
+        )
+        await self.send_json(event_schema.consent_ack(record))
 
 
 class AgentConsumer(ChatConsumerBase):

@@ -38,6 +38,18 @@ def note(n) -> dict[str, Any]:
     }
 
 
+def visitor_for_agent(visitor) -> dict[str, Any]:
+    """What agents of the visitor's site see: contact data given and the visit context."""
+    return {
+        "id": str(visitor.public_id),
+        "label": visitor.label,
+        "name": visitor.name,
+        "email": visitor.email,
+        "phone": visitor.phone,
+        "context": visitor.context or {},
+    }
+
+
 def conversation_for_visitor(conv) -> dict[str, Any] | None:
     if conv is None:
         return None
@@ -71,12 +83,46 @@ def presence(*, site, agents: list) -> dict[str, Any]:
     return {"type": "presence", "online": bool(agents), "agents": [agent(a) for a in agents]}
 
 
-def welcome_visitor(*, site, agents: list) -> dict[str, Any]:
+def chat_notice(notice) -> dict[str, Any] | None:
+    if notice is None:
+        return None
+    return {"version": notice.version, "texts": notice.texts, "link": notice.link}
+
+
+def auto_message(site) -> dict[str, Any] | None:
+    if not site.auto_message.strip():
+        return None
+    return {"text": site.auto_message.strip(), "delay_seconds": site.auto_message_delay_seconds}
+
+
+def welcome_visitor(*, site, agents: list, notice=None) -> dict[str, Any]:
     return {
         "type": "welcome",
         "site": {"name": site.name},
         "max_body_chars": settings.CHAT_MAX_BODY_CHARS,
         "presence": {k: v for k, v in presence(site=site, agents=agents).items() if k != "type"},
+        "notice": chat_notice(notice),
+        # Marketing: the widget offers it only with the visitor's marketing consent.
+        "auto_message": auto_message(site),
+        "prechat": site.prechat_fields,
+        # With a notification address, a visitor who finds nobody online gets the offline form.
+        "offline_form": bool(site.notification_email),
+        "theme": {
+            "color": site.theme_color,
+            "position": site.widget_position,
+            "greeting": site.greeting,
+            "logo_url": site.logo_url,
+        },
+    }
+
+
+def consent_ack(record) -> dict[str, Any]:
+    return {
+        "type": "consent.ack",
+        "analytics": record.analytics,
+        "marketing": record.marketing,
+        "notice_version": record.notice_version.version if record.notice_version_id else None,
+        "recorded_at": record.created_at.isoformat(),
     }
 
 

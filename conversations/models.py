@@ -28,6 +28,9 @@ class Visitor(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Art. 18: kept, but left out of retention purges and new processing.
     processing_restricted = models.BooleanField(default=False)
+    # What the agent sees about the visit (conversations.context): page, browser; with analytics
+    # consent also pages visited, referrer, screen and country. Never the IP address.
+    context = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.label
@@ -63,6 +66,10 @@ class Conversation(models.Model):
         "privacy.ChatNoticeVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     notice_language = models.CharField(max_length=2, blank=True)
+    # Opened while no agent was online: the site's notification address got an e-mail.
+    offline = models.BooleanField(default=False)
+    # When the visitor last had the transcript e-mailed (one every few minutes at most).
+    transcript_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["site", "status", "-last_message_at"])]

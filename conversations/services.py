@@ -20,8 +20,11 @@ from chatplatform.lib.tokens import hash_token, new_token
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
+from conversations.offline import conversation_offline_mark
 from integrations.services import webhook_event_queue
 from privacy.services.ip import ip_for_storage
+from privacy.services.notice import chat_notice_get
+from privacy.services.texts import LANGUAGES
 
 MAX_CLIENT_ID_CHARS = 64
 # Art. 18 GDPR: a restricted visitor's data is kept but not processed further.
@@ -168,11 +171,20 @@ def visitor_session_start(
 # --- Messages -------------------------------------------------------------
 
 
-def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> tuple[Message, bool]:
+def message_post_by_visitor(
+    *,
+    visitor: Visitor,
+    client_id: str,
+    body: str,
+    notice_version: object = None,
+    notice_language: object = None,
+) -> tuple[Message, bool]:
     """Store a visitor's message in their open conversation, opening one if needed.
 
     Returns (message, created). A client_id the visitor used before returns
     the stored message with created=False, in whichever conversation it is.
+    A new conversation records the privacy notice the widget says it showed
+    (`notice_version`, `notice_language`) if that is one of the site's versions.
     """
     body = _clean_body(body)
     client_id = _clean_client_id(client_id)
@@ -188,14 +200,27 @@ def message_post_by_visitor(*, visitor: Visitor, client_id: str, body: str) -> t
             if existing.author_type != Message.Author.VISITOR:
                 raise ChatError("client_id_conflict", "This client_id was used by someone else.")
             return existing, False
-        # Read fresh: the DPO may have restricted this visitor while its socket was open.
-        if Visitor.objects.filter(pk=visitor.pk, processing_restricted=True).exists():
+        # Read fresh: the DPO may have restricted this visitor, or another tab given contact data.
+        fresh = Visitor.objects.values("processing_restricted", "name", "email", "phone").get(pk=visitor.pk)
+        if fresh["processing_restricted"]:
             raise ChatError("processing_restricted", RESTRICTED_DETAIL)
+        missing = [f for f, ask in visitor.site.prechat_fields.items() if ask == "required" and not fresh[f]]
+        if missing:
+            raise ChatError(
+                "contact_required", f"This site asks for `{missing[0]}` before the first message."
+            )
         conversation = selectors.conversation_open_for_visitor(visitor=visitor)
         if conversation is None:
             # The site object, not its id: the agents' payload reads its key and name.
-            conversation = Conversation.objects.create(site=visitor.site, visitor=visitor)
+            notice = chat_notice_get(site=visitor.site, version=notice_version)
+            conversation = Conversation.objects.create(
+                site=visitor.site,
+                visitor=visitor,
+                notice_version=notice,
+                notice_language=notice_language if notice and notice_language in LANGUAGES else "",
+            )
             _route_new_conversation(conversation)
+            conversation_offline_mark(conversation=conversation)
             webhook_event_queue(
                 site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk
             )

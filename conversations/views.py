@@ -1,4 +1,5 @@
 import csv
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -14,8 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import membership_list_for_agent, site_member_list
 from chatplatform.lib.spreadsheet import csv_safe
 from conversations import selectors, services
+from privacy.storage_inventory import widget_inventory
 
 WIDGET_JS = Path(settings.BASE_DIR) / "static" / "widget" / "widget.js"
+INVENTORY_PLACEHOLDER = "/*STORAGE_INVENTORY*/{}"
 
 
 @login_required
@@ -128,7 +131,11 @@ def transcript_email(request: HttpRequest, pk: int) -> HttpResponse:
 @cache_control(public=True, max_age=300)
 def widget_js(request: HttpRequest) -> HttpResponse:
     # Read per request so a deploy needs no restart; the file is small and cached by browsers.
-    response = HttpResponse(WIDGET_JS.read_bytes(), content_type="text/javascript; charset=utf-8")
+    # The storage inventory goes in here so the widget can only write what the cookie table lists.
+    source = WIDGET_JS.read_text(encoding="utf-8").replace(
+        INVENTORY_PLACEHOLDER, json.dumps(widget_inventory(), separators=(",", ":")), 1
+    )
+    response = HttpResponse(source.encode(), content_type="text/javascript; charset=utf-8")
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 

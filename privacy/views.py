@@ -250,6 +250,7 @@ def public_notice(request: HttpRequest, site_key: str) -> HttpResponse:
             "language": language,
             "languages": list(texts.LANGUAGES),
             "blocks": _text_blocks(paragraph),
+            "storage_table": texts.storage_table(language=language, site_key=site.key),
         },
     )
     patch_vary_headers(response, ["Accept-Language"])

@@ -89,12 +89,20 @@ async def test_welcome_creates_nothing(site_a):
     comm, connected = await open_visitor(site_a)
     welcome = await comm.receive_json_from()
 
+    notice = welcome.pop("notice")
     assert welcome == {
         "type": "welcome",
         "site": {"name": "Site A"},
         "max_body_chars": 5000,
         "presence": {"online": False, "agents": []},
+        "auto_message": None,
+        "prechat": {"name": "off", "email": "off", "phone": "off"},
+        "offline_form": False,
+        "theme": {"color": "#2563eb", "position": "right", "greeting": "", "logo_url": None},
     }
+    # The privacy notice is the site's, not the visitor's: versioned, in all three languages.
+    assert notice["version"] == 1 and set(notice["texts"]) == {"en", "de", "cs"}
+    assert notice["link"].endswith(f"/privacy/{site_a.key}/")
     from conversations.models import Visitor
 
     assert not await Visitor.objects.aexists()

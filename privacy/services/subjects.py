@@ -27,11 +27,11 @@ from django.utils import timezone
 from accounts.models import Site, User
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
-from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
+from privacy.models import AuditLogEntry, ConsentRecord, DataSubjectRequest, SubjectExport
 from privacy.services.audit import audit_record, subject_ref_for
 
 SEARCH_LIMIT = 50
-EXPORT_FORMAT_VERSION = 1
+EXPORT_FORMAT_VERSION = 2  # 2: notes, consent records, notice shown, visit context
 # Characters people put in phone numbers; the search compares what is left (the digits).
 _PHONE_PUNCTUATION = " -+()./"
 _DIGITS_MIN = 4
@@ -101,6 +101,19 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _notice_shown(conversation: Conversation) -> dict[str, Any] | None:
+    notice = conversation.notice_version
+    if notice is None:
+        return None
+    language = conversation.notice_language or "en"
+    return {
+        "version": notice.version,
+        "language": language,
+        "text": notice.texts.get(language, ""),
+        "link": notice.link,
+    }
+
+
 def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
     """Everything held about `visitor`, as JSON-serialisable data. The only export function.
 
@@ -112,7 +125,7 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
     """
     conversations = (
         Conversation.objects.filter(visitor=visitor)
-        .select_related("assigned_agent")
+        .select_related("assigned_agent", "notice_version")
         .prefetch_related(
             Prefetch("messages", queryset=Message.objects.select_related("author_agent").order_by("seq")),
             Prefetch(
@@ -138,6 +151,7 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
             "created_at": _iso(visitor.created_at),
             "last_seen_at": _iso(visitor.last_seen_at),
             "processing_restricted": visitor.processing_restricted,
+            "visit_context": visitor.context or {},
         },
         "conversations": [
             {
@@ -147,6 +161,7 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
                 "created_at": _iso(conv.created_at),
                 "last_message_at": _iso(conv.last_message_at),
                 "closed_at": _iso(conv.closed_at),
+                "privacy_notice_shown": _notice_shown(conv),
                 "messages": [
                     {
                         "seq": msg.seq,
@@ -168,6 +183,17 @@ def data_subject_export(*, visitor: Visitor) -> dict[str, Any]:
                 ],
             }
             for conv in conversations
+        ],
+        "consent": [
+            {
+                "analytics": rec.analytics,
+                "marketing": rec.marketing,
+                "notice_version": rec.notice_version.version if rec.notice_version_id else None,
+                "recorded_at": _iso(rec.created_at),
+            }
+            for rec in ConsentRecord.objects.filter(visitor=visitor)
+            .select_related("notice_version")
+            .order_by("created_at", "pk")
         ],
         "requests": [
             {

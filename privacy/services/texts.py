@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Site
 from privacy.models import DPAAcceptance, SubProcessor
 from privacy.selectors import dpa_version_current
+from privacy.storage_inventory import STORAGE_ITEMS
 from privacy.texts import cs, de, en
 
 LANGUAGES = {"en": en, "de": de, "cs": cs}
@@ -47,6 +48,10 @@ class Facts:
     ip_handling: str
     retention_days: int
     sub_processors: tuple[SubProcessorFact, ...]
+    # The contact fields the widget's forms ask for ("name", "email", "phone"), in that order.
+    contact_fields: tuple[str, ...] = ()
+    offline_email: bool = False  # messages left while nobody is online are e-mailed to the site
+    auto_message: bool = False  # the marketing extra is switched on
 
 
 def _sub_processors() -> tuple[SubProcessorFact, ...]:
@@ -62,7 +67,7 @@ def _sub_processors() -> tuple[SubProcessorFact, ...]:
     )
 
 
-def privacy_facts(*, site: Site) -> Facts:
+def privacy_facts(*, site: Site, with_sub_processors: bool = True) -> Facts:
     location = settings.PRIVACY_DATA_LOCATION.strip()
     return Facts(
         site_name=site.name,
@@ -75,7 +80,14 @@ def privacy_facts(*, site: Site) -> Facts:
         data_location="" if location == DEFAULT_DATA_LOCATION else location,
         ip_handling=site.ip_handling,
         retention_days=site.retention_days,
-        sub_processors=_sub_processors(),
+        sub_processors=_sub_processors() if with_sub_processors else (),
+        contact_fields=tuple(
+            field
+            for field, ask in site.prechat_fields.items()
+            if ask != "off" or (field == "email" and site.notification_email)
+        ),
+        offline_email=bool(site.notification_email),
+        auto_message=bool(site.auto_message.strip()),
     )
 
 
@@ -119,6 +131,9 @@ def art30_record(*, site: Site) -> dict:
         }
         for sp in facts.sub_processors
     ]
+    contact_labels = [
+        {"name": "name", "email": "e-mail address", "phone": "phone number"}[f] for f in facts.contact_fields
+    ]
     version = dpa_version_current()
     acceptance = (
         DPAAcceptance.objects.filter(site=site, version=version).first() if version is not None else None
@@ -146,9 +161,15 @@ def art30_record(*, site: Site) -> dict:
         "purposes": [
             "Answering enquiries that website visitors send through the chat",
             "Handling enquiries about a contract, or steps before entering into one",
+            *(
+                ["E-mailing the site messages left while no agent is online, so it can answer by e-mail"]
+                if facts.offline_email
+                else []
+            ),
         ],
         "legal_bases": [
             "Art. 6(1)(f) GDPR: legitimate interest in answering visitors' enquiries",
+            "Art. 6(1)(a) GDPR: consent, for the analytics and marketing extras of the widget",
             "Art. 6(1)(b) GDPR: contract, where the enquiry concerns one",
         ],
         "data_subjects": [
@@ -158,7 +179,15 @@ def art30_record(*, site: Site) -> dict:
         "data_categories": [
             "Chat messages with date and time",
             "Visitor identifier (a random token kept in the browser; only its SHA-256 hash is stored)",
-            "Contact data the visitor gives: name, e-mail address, phone number",
+            *(
+                ["Contact data the visitor gives in the chat's form: " + ", ".join(contact_labels)]
+                if contact_labels
+                else []
+            ),
+            "Visit context: the page the visitor is on, browser, operating system, device type",
+            "With the visitor's consent: pages visited with time on each, referring host, screen size, "
+            "country (looked up from the connection; the address is not stored for it)",
+            "Consent records: categories consented to, privacy notice version shown, time",
             *([ip_stored] if ip_stored else []),
         ],
         "recipients": recipients,
@@ -190,7 +219,28 @@ def art30_record(*, site: Site) -> dict:
     }
 
 
-CHECK_WARN_ONLY = frozenset({"IP handling"})
+def storage_table(*, language: str, site_key: str = "<site_key>") -> dict:
+    """The cookie table for a privacy policy, from the storage inventory the widget enforces."""
+    words = LANGUAGES[language].STORAGE
+    return {
+        "language": language,
+        "caption": words["caption"],
+        "headers": words["headers"],
+        "rows": [
+            (
+                item.name(site_key),
+                words["kinds"][item.kind],
+                words["categories"][item.category],
+                item.purpose[language],
+                item.lifetime[language],
+            )
+            for item in STORAGE_ITEMS
+        ],
+        "note": words["no_cookies"],
+    }
+
+
+CHECK_WARN_ONLY = frozenset({"IP handling", "Chat notice linked"})
 
 
 def site_gdpr_checklist(*, site: Site) -> list[tuple[str, bool, str]]:
@@ -207,9 +257,16 @@ def site_gdpr_checklist(*, site: Site) -> list[tuple[str, bool, str]]:
         dpa = (True, f"version {version.version}, accepted {acceptance.accepted_at:%Y-%m-%d}")
     sub_processors = SubProcessor.objects.filter(active=True).count()
     ip_ok = site.ip_handling in (Site.IpHandling.OFF, Site.IpHandling.ANONYMISED)
+    if not site.chat_notice_enabled:
+        notice = (False, "the privacy notice in the chat is switched off")
+    elif site.privacy_policy_url:
+        notice = (True, "the chat's privacy notice links your privacy policy")
+    else:
+        notice = (False, "the chat's privacy notice links /privacy/<site key>/; set your policy URL")
     return [
         ("DPA accepted", *dpa),
         ("Privacy policy URL", bool(site.privacy_policy_url), site.privacy_policy_url or "not set"),
+        ("Chat notice linked", *notice),
         ("Controller named", bool(site.controller_name.strip()), site.controller_name or "not set"),
         ("Retention", True, f"{site.retention_days} days"),
         ("IP handling", ip_ok, site.get_ip_handling_display()),

@@ -33,6 +33,41 @@ def _with(name: str, extra: str) -> str:
     return f"{name} ({extra})" if extra else name
 
 
+FIELDS = {"name": "jméno", "email": "e-mailovou adresu", "phone": "telefonní číslo"}
+
+
+def contact_sentence(facts: Facts) -> str:
+    if not facts.contact_fields:
+        return ""
+    names = [FIELDS[f] for f in facts.contact_fields]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " a " + names[-1]
+    return f"vaše {listed}, jak je uvedete ve formuláři chatu; "
+
+
+def consent_blocks(facts: Facts) -> list[str]:
+    blocks = [
+        "S vaším souhlasem (čl. 6 odst. 1 písm. a) GDPR), který udělujete v nastavení cookies tohoto webu "
+        "a kde jej můžete kdykoli odvolat, vidí operátor také dříve navštívené stránky tohoto webu "
+        "s dobou strávenou na každé z nich, web, ze kterého jste přišli (pouze jeho adresu), velikost "
+        "obrazovky a zemi odvozenou z vaší IP adresy, aniž bychom adresu pro tento účel ukládali.",
+        "Chat ukládá několik záznamů do místního úložiště vašeho prohlížeče a nenastavuje žádné cookies; "
+        'které, proč a na jak dlouho, uvádí tabulka "Co live chat ukládá ve vašem prohlížeči". '
+        "Funkční záznamy jsou pro chat nezbytné (čl. 6 odst. 1 písm. f) GDPR); ostatní se zapisují "
+        "pouze s vaším souhlasem a při jeho odvolání se mažou.",
+    ]
+    if facts.auto_message:
+        blocks.append(
+            "S vaším souhlasem s marketingem chat počítá vaše návštěvy a nejvýše jednou za návštěvu vám "
+            "automaticky nabídne zprávu."
+        )
+    if facts.offline_email:
+        blocks.append(
+            "Pokud v době, kdy píšete, není nikdo online, odešleme vaši první zprávu a kontaktní údaje "
+            "e-mailem týmu správce, aby vám mohl odpovědět e-mailem."
+        )
+    return blocks
+
+
 def paragraph(facts: Facts) -> str:
     controller = _with(
         facts.controller_name or "[správce: doplňte název své společnosti v nastavení ochrany údajů webu]",
@@ -52,12 +87,15 @@ def paragraph(facts: Facts) -> str:
         f"o zpracování osobních údajů. Místo uložení údajů: {location}.",
         "Jaké údaje zpracováváme: zprávy, které v chatu napíšete, včetně data a času; náhodný "
         "identifikátor uložený ve vašem prohlížeči, abyste mohli v konverzaci pokračovat (ukládáme "
-        "z něj pouze hash); vaše jméno, e-mailovou adresu a telefonní číslo, pokud nám je sdělíte. "
-        + IP[facts.ip_handling],
+        "z něj pouze hash); "
+        + contact_sentence(facts)
+        + "stránku tohoto webu, na které se nacházíte, a váš prohlížeč, operační systém a typ zařízení, "
+        "které operátor během chatu vidí. " + IP[facts.ip_handling],
         "Účely a právní základ: Údaje zpracováváme, abychom odpověděli na váš dotaz, a to na základě "
         "našeho oprávněného zájmu odpovídat na dotazy návštěvníků našeho webu (čl. 6 odst. 1 písm. f) "
         "GDPR). Týká-li se váš dotaz smlouvy s námi nebo jednání o jejím uzavření, je právním základem "
         "čl. 6 odst. 1 písm. b) GDPR.",
+        *consent_blocks(facts),
         f"Doba uložení: Konverzace včetně zpráv mažeme {days(facts.retention_days)} po poslední "
         f"zprávě, ostatní údaje o vás jako návštěvníkovi chatu ({visitor_data}) "
         f"{days(facts.retention_days)} po vašem posledním použití chatu, jakmile u nás nezůstane žádná "
@@ -87,3 +125,27 @@ def paragraph(facts: Facts) -> str:
     if facts.privacy_policy_url:
         blocks.append(f"Naše úplné zásady ochrany osobních údajů: {facts.privacy_policy_url}")
     return "\n\n".join(blocks)
+
+
+def chat_notice(facts: Facts) -> str:
+    """The short notice the widget shows above the first message."""
+    who = facts.controller_name or facts.site_name
+    after = "1 dni" if facts.retention_days == 1 else f"{facts.retention_days} dnech"
+    return (
+        f"{who} zpracovává vaše zprávy a údaje, které v tomto chatu uvedete, aby mohl odpovědět na váš "
+        f"dotaz. Mažeme je po {after} od poslední zprávy. Více, včetně vašich práv:"
+    )
+
+
+STORAGE = {
+    "caption": "Co live chat ukládá ve vašem prohlížeči",
+    "headers": ("Název", "Typ", "Kategorie", "Účel", "Doba uložení"),
+    "kinds": {"localStorage": "Místní úložiště (localStorage)"},
+    "categories": {
+        "functional": "Funkční (nezbytné pro chat, bez souhlasu)",
+        "analytics": "Analytické (pouze s vaším souhlasem)",
+        "marketing": "Marketingové (pouze s vaším souhlasem)",
+    },
+    "no_cookies": "Chat nenastavuje žádné cookies. Než chat otevřete, neukládá se nic kromě analytických "
+    "a marketingových záznamů, ke kterým jste dali souhlas.",
+}

@@ -6,6 +6,7 @@ conversation with a transfer, a note and the canned response list open.
 
 import contextlib
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -196,9 +197,9 @@ def test_a_note_is_shown_to_agents_and_never_in_the_widget(
 
         note = page.locator("#messages li.note")
         expect(note).to_have_count(1)
-        expect(note).to_have_attribute(
-            "data-note-id", str(ConversationNote.objects.get().pk), timeout=TIMEOUT_MS
-        )
+        # Pending ("Saving…") until the ack; then it carries the stored note's id.
+        expect(note).to_have_attribute("data-note-id", re.compile(r"^\d+$"), timeout=TIMEOUT_MS)
+        assert note.get_attribute("data-note-id") == str(ConversationNote.objects.get().pk)
         expect(note.locator(".note-bubble")).to_have_text("Parcel lost by the courier, refund approved")
         expect(note.locator(".note-label")).to_have_text("Internal note")
         # Yellow, unlike every chat bubble.

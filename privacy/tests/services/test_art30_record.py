@@ -68,3 +68,13 @@ def test_it_shows_whether_the_current_dpa_is_accepted(site_a, alice, dpa_version
     dpa_accept(site=site_a, version=dpa_version, user=alice)
 
     assert art30_record(site=site_a)["dpa"]["accepted"] is True
+
+
+def test_the_art30_record_names_the_contact_fields_the_forms_ask_for(site_a):
+    def contact_rows():
+        site_a.refresh_from_db()
+        return [c for c in art30_record(site=site_a)["data_categories"] if c.startswith("Contact data")]
+
+    assert contact_rows() == []
+    Site.objects.filter(pk=site_a.pk).update(prechat_phone="required")
+    assert contact_rows() == ["Contact data the visitor gives in the chat's form: phone number"]

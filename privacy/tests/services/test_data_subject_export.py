@@ -32,7 +32,7 @@ def test_it_holds_the_visitor_every_message_in_order_and_the_requests(subject, a
 
     data = data_subject_export(visitor=subject)
 
-    assert data["metadata"]["site"] == {"name": "Site A"} and data["metadata"]["format_version"] == 1
+    assert data["metadata"]["site"] == {"name": "Site A"} and data["metadata"]["format_version"] == 2
     assert data["visitor"] | {"created_at": None, "last_seen_at": None} == {
         "id": str(subject.public_id),
         "name": MARKERS["name"],
@@ -42,6 +42,7 @@ def test_it_holds_the_visitor_every_message_in_order_and_the_requests(subject, a
         "created_at": None,
         "last_seen_at": None,
         "processing_restricted": False,
+        "visit_context": {},
     }
     first, second = data["conversations"]
     assert [(m["seq"], m["author"], m["agent"]) for m in first["messages"]] == [

@@ -139,3 +139,29 @@ def test_it_refuses_other_languages(site_a):
 @pytest.mark.parametrize(("given", "picked"), [("de-AT", "de"), ("CS", "cs"), ("fr", "en"), (None, "en")])
 def test_it_picks_a_supported_language(given, picked):
     assert language_pick(given) == picked
+
+
+def test_the_contact_data_named_follows_the_forms_settings(site_a):
+    assert "as you give them in the chat's form" not in privacy_paragraph(site=site_a, language="en")
+
+    Site.objects.filter(pk=site_a.pk).update(prechat_name="optional", notification_email="t@a.example")
+    site_a.refresh_from_db()
+    en = privacy_paragraph(site=site_a, language="en")
+    de = privacy_paragraph(site=site_a, language="de")
+
+    assert "your name and e-mail address, as you give them in the chat's form" in en
+    assert "phone number" not in en
+    assert "Ihren Namen und Ihre E-Mail-Adresse, wie Sie sie im Formular" in de
+    assert "sent by e-mail to the controller's team" in en
+
+
+def test_consent_extras_and_the_automated_message_are_described(site_a):
+    assert "offers you a chat message" not in privacy_paragraph(site=site_a, language="en")
+    Site.objects.filter(pk=site_a.pk).update(auto_message="Need help?")
+    site_a.refresh_from_db()
+
+    en = privacy_paragraph(site=site_a, language="en")
+    cs = privacy_paragraph(site=site_a, language="cs")
+
+    assert "With your consent (Art. 6(1)(a) GDPR)" in en and "offers you a chat message" in en
+    assert "S vaším souhlasem (čl. 6 odst. 1 písm. a) GDPR)" in cs

@@ -1,0 +1,72 @@
+"""Conversations opened while no agent is online: flagged, and e-mailed to the site's notification address.
+
+The e-mail carries the visitor's first message and the contact data they
+typed into the offline form, so that the site can answer by e-mail; it goes
+through the installation's mail server (EMAIL_* settings), a sub-processor
+when it is a hosted service. Without a notification address nothing is sent.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.selectors import site_online_agents
+from conversations.models import Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+
+def conversation_offline_mark(*, conversation: Conversation) -> bool:
+    """Inside the transaction that opened `conversation`: flag it if nobody can answer now.
+
+    Returns whether it was flagged; the e-mail is queued to go after commit.
+    """
+    if conversation.assigned_agent_id is not None or site_online_agents(site=conversation.site):
+        return False
+    Conversation.objects.filter(pk=conversation.pk).update(offline=True)
+    conversation.offline = True
+    if conversation.site.notification_email:
+        from conversations.tasks import conversation_offline_email_send_task
+
+        conversation_id = conversation.pk
+        transaction.on_commit(
+            lambda: conversation_offline_email_send_task.delay(conversation_id=conversation_id)
+        )
+    return True
+
+
+def conversation_offline_email_send(*, conversation_id: int) -> bool:
+    """E-mail the site about an offline conversation. False if it is gone (erased, purged) or unaddressed."""
+    conversation = Conversation.objects.select_related("site", "visitor").filter(pk=conversation_id).first()
+    if conversation is None or not conversation.site.notification_email:
+        return False
+    first = conversation.messages.filter(author_type=Message.Author.VISITOR).order_by("seq").first()
+    visitor, site = conversation.visitor, conversation.site
+    link = settings.PUBLIC_URL + reverse("dashboard:conversation", kwargs={"pk": conversation.pk})
+    body = "\n".join(
+        [
+            f"A visitor of {site.name} wrote while no agent was online.",
+            "",
+            f"Name: {visitor.name or '—'}",
+            f"E-mail: {visitor.email or '—'}",
+            f"Phone: {visitor.phone or '—'}",
+            "",
+            "Message:",
+            first.body if first else "",
+            "",
+            f"Answer in the dashboard: {link}",
+        ]
+    )
+    # The subject holds no visitor data. Reply-To lets the site answer directly; the address was
+    # validated as one line (conversations.contact), and Django refuses header newlines anyway.
+    EmailMessage(
+        subject=f"New chat message on {site.name}",
+        body=body,
+        to=[site.notification_email],
+        reply_to=[visitor.email] if visitor.email else None,
+    ).send()
+    logger.info("offline e-mail sent conversation=%s", conversation.pk)
+    return True
