@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("conversations.urls")),
     path("privacy/", include("privacy.urls")),
+    path("sites/", include("accounts.urls")),
     path("api/v1/", include("integrations.urls")),
     path("widget.js", conversation_views.widget_js, name="widget-js"),
     path("healthz", conversation_views.healthz, name="healthz"),

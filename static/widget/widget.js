@@ -13,16 +13,18 @@
  * must carry the host page's Origin, which the server checks against the site's allowed
  * origins (docs/protocol.md).
  *
- * BROWSER STORAGE INVENTORY. Nothing is written before the visitor opens the chat window,
- * and these two localStorage keys are all the widget ever writes (no cookies, no
- * sessionStorage, no other keys):
- *   chatplatform.<site_key>.token  the visitor token the server issues on the first
- *                                  session.start (after the visitor opened the chat). It resumes
- *                                  the visitor's conversation; removed when the server answers
- *                                  invalid_token.
- *   chatplatform.<site_key>.open   "1" while the chat window is open, so the next page of the
- *                                  site re-opens (and resumes) it; removed when the visitor
- *                                  closes the window.
+ *   data-consent="wait"         Start nothing (no connection, no launcher) until the page's cookie
+ *                               banner calls chatplatform('consent', {...}).
+ *
+ * JavaScript API (queue calls made before this file loads with the stub in docs/consent.md):
+ *   chatplatform('consent', {analytics: true, marketing: false})  what the visitor agreed to;
+ *                               call it on every page. Withdrawing deletes what that category wrote.
+ *   chatplatform('open') / chatplatform('close')                  open or close the chat window.
+ *
+ * BROWSER STORAGE. The server injects its storage inventory (privacy/storage_inventory.py) into
+ * INVENTORY below; store.set() refuses any key not in it and any category without consent. No
+ * cookies, no session storage. Functional keys are written only once the visitor opens the chat;
+ * analytics and marketing keys only with consent.
  */
 (function () {
   "use strict";
@@ -47,8 +49,10 @@
     (SERVER.protocol === "https:" ? "wss:" : "ws:") + "//" + SERVER.host +
     "/ws/visitor/" + encodeURIComponent(SITE_KEY) + "/";
   var OPEN_SHADOW = script.getAttribute("data-test-open-shadow") === "1";
-  var TOKEN_KEY = "chatplatform." + SITE_KEY + ".token";
-  var OPEN_KEY = "chatplatform." + SITE_KEY + ".open";
+  var WAIT_FOR_CONSENT = script.getAttribute("data-consent") === "wait";
+  // The Site admin's preview page: render with the given theme, never connect or store.
+  var PREVIEW = script.getAttribute("data-preview") === "1";
+  var INVENTORY = /*STORAGE_INVENTORY*/{};
   var HOST_TAG = "chatplatform-widget";
 
   var existing = document.getElementsByTagName(HOST_TAG);
@@ -81,7 +85,23 @@
       charsLeft: "{n} characters left",
       agent: "Agent",
       unread: "{n} unread messages",
-      messages: "Messages"
+      messages: "Messages",
+      privacyLink: "Privacy policy",
+      soundOff: "Mute sound",
+      soundOn: "Turn sound on",
+      dismiss: "Dismiss",
+      name: "Name",
+      email: "E-mail",
+      phone: "Phone",
+      optional: "(optional)",
+      message: "Message",
+      startChat: "Start chat",
+      sendOffline: "Send message",
+      prechatIntro: "Before we start, please tell us:",
+      offlineIntro: "No agent is online right now. Leave your e-mail and message, and we'll answer by e-mail or here.",
+      offlineSent: "Thank you! We'll get back to you as soon as we can.",
+      required: "Please fill in this field.",
+      badEmail: "Please enter a valid e-mail address."
     },
     de: {
       openChat: "Chat öffnen",
@@ -105,7 +125,23 @@
       charsLeft: "Noch {n} Zeichen",
       agent: "Mitarbeiter",
       unread: "{n} ungelesene Nachrichten",
-      messages: "Nachrichten"
+      messages: "Nachrichten",
+      privacyLink: "Datenschutzerklärung",
+      soundOff: "Ton aus",
+      soundOn: "Ton an",
+      dismiss: "Schließen",
+      name: "Name",
+      email: "E-Mail",
+      phone: "Telefon",
+      optional: "(optional)",
+      message: "Nachricht",
+      startChat: "Chat starten",
+      sendOffline: "Nachricht senden",
+      prechatIntro: "Bevor wir beginnen, sagen Sie uns bitte:",
+      offlineIntro: "Gerade ist niemand online. Hinterlassen Sie Ihre E-Mail-Adresse und Nachricht, wir antworten per E-Mail oder hier.",
+      offlineSent: "Vielen Dank! Wir melden uns so bald wie möglich.",
+      required: "Bitte füllen Sie dieses Feld aus.",
+      badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein."
     },
     cs: {
       openChat: "Otevřít chat",
@@ -129,7 +165,23 @@
       charsLeft: "Zbývá znaků: {n}",
       agent: "Operátor",
       unread: "Nepřečtené zprávy: {n}",
-      messages: "Zprávy"
+      messages: "Zprávy",
+      privacyLink: "Zásady ochrany osobních údajů",
+      soundOff: "Vypnout zvuk",
+      soundOn: "Zapnout zvuk",
+      dismiss: "Zavřít",
+      name: "Jméno",
+      email: "E-mail",
+      phone: "Telefon",
+      optional: "(nepovinné)",
+      message: "Zpráva",
+      startChat: "Začít chat",
+      sendOffline: "Odeslat zprávu",
+      prechatIntro: "Než začneme, prosíme o:",
+      offlineIntro: "Právě není nikdo online. Zanechte nám e-mail a zprávu, odpovíme e-mailem nebo zde.",
+      offlineSent: "Děkujeme! Ozveme se vám co nejdříve.",
+      required: "Vyplňte prosím toto pole.",
+      badEmail: "Zadejte prosím platnou e-mailovou adresu."
     }
   };
 
@@ -154,16 +206,37 @@
 
   // ---------------------------------------------------------------- storage
 
+  // What the page's cookie banner allowed (chatplatform('consent', ...)); functional needs none.
+  var consent = { known: false, analytics: false, marketing: false };
+
+  function keyOf(id) { return "chatplatform." + SITE_KEY + "." + id; }
+  function allowed(id) {
+    if (PREVIEW) return false;
+    var item = Object.prototype.hasOwnProperty.call(INVENTORY, id) ? INVENTORY[id] : null;
+    return !!item && (item.category === "functional" || consent[item.category] === true);
+  }
   // Every access is guarded: storage can be disabled or full, and the chat must still work.
-  function storeGet(key) {
-    try { return window.localStorage.getItem(key); } catch (e) { return null; }
-  }
-  function storeSet(key, value) {
-    try { window.localStorage.setItem(key, value); } catch (e) { /* storage unavailable */ }
-  }
-  function storeDel(key) {
-    try { window.localStorage.removeItem(key); } catch (e) { /* storage unavailable */ }
-  }
+  var store = {
+    get: function (id) {
+      try { return window.localStorage.getItem(keyOf(id)); } catch (e) { return null; }
+    },
+    set: function (id, value) {
+      if (!allowed(id)) return; // not in the inventory, or no consent for its category
+      try { window.localStorage.setItem(keyOf(id), value); } catch (e) { /* storage unavailable */ }
+    },
+    del: function (id) {
+      try { window.localStorage.removeItem(keyOf(id)); } catch (e) { /* storage unavailable */ }
+    },
+    getJSON: function (id) {
+      try { return JSON.parse(store.get(id) || "null"); } catch (e) { return null; }
+    },
+    // Withdrawal: remove what a category wrote.
+    dropCategory: function (category) {
+      for (var id in INVENTORY) {
+        if (Object.prototype.hasOwnProperty.call(INVENTORY, id) && INVENTORY[id].category === category) store.del(id);
+      }
+    }
+  };
 
   function newClientId() {
     var c = window.crypto;
@@ -191,7 +264,9 @@
     chat: ["M21 11.5a8.38 8.38 0 0 1-.9 3.8 8.5 8.5 0 0 1-7.6 4.7 8.38 8.38 0 0 1-3.8-.9L3 21l1.9-5.7a8.38 8.38 0 0 1-.9-3.8 8.5 8.5 0 0 1 4.7-7.6 8.38 8.38 0 0 1 3.8-.9h.5a8.48 8.48 0 0 1 8 8v.5z"],
     close: ["M18 6 6 18", "M6 6l12 12"],
     down: ["M6 9l6 6 6-6"],
-    send: ["M22 2 11 13", "M22 2 15 22 11 13 2 9 22 2z"]
+    send: ["M22 2 11 13", "M22 2 15 22 11 13 2 9 22 2z"],
+    sound: ["M11 5 6 9H2v6h4l5 4V5z", "M15.5 8.5a5 5 0 0 1 0 7", "M19 5a10 10 0 0 1 0 14"],
+    soundOff: ["M11 5 6 9H2v6h4l5 4V5z", "M23 9l-6 6", "M17 9l6 6"]
   };
   function icon(name) {
     var svg = document.createElementNS(SVG_NS, "svg");
@@ -269,13 +344,38 @@
     ".cp-head-text{flex:1;min-width:0}",
     ".cp-title{font-size:16px;font-weight:650;line-height:1.25;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
     ".cp-status{font-size:13px;opacity:.88;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
-    ".cp-x{flex:none;width:36px;height:36px;border:0;border-radius:10px;background:transparent;color:#fff;cursor:pointer;",
+    ".cp-x,.cp-sound{flex:none;width:36px;height:36px;border:0;border-radius:10px;background:transparent;color:#fff;cursor:pointer;",
     "display:flex;align-items:center;justify-content:center;padding:0}",
-    ".cp-x:hover{background:rgba(255,255,255,.16)}",
-    ".cp-x:focus-visible{outline:2px solid #fff;outline-offset:1px}",
+    ".cp-x:hover,.cp-sound:hover{background:rgba(255,255,255,.16)}",
+    ".cp-x:focus-visible,.cp-sound:focus-visible{outline:2px solid #fff;outline-offset:1px}",
     ".cp-conn{flex:none;padding:6px 12px;background:#fef3c7;color:#92400e;font-size:13px;text-align:center}",
     // message list
     ".cp-log{flex:1;overflow-y:auto;padding:16px 14px 8px;background:#fff;overscroll-behavior:contain}",
+    ".cp-notice{margin:0 0 12px;padding:10px 12px;border-radius:10px;border:1px solid var(--cp-line);font-size:12.5px;",
+    "line-height:1.45;color:#475569;background:#f8fafc}",
+    ".cp-notice a{color:var(--cp-brand-dark);font-weight:600;margin-left:4px}",
+    ".cp-bubble-auto{position:fixed;right:20px;bottom:92px;z-index:2147483000;max-width:280px;display:flex;gap:6px;",
+    "align-items:flex-start;padding:12px 10px 12px 14px;border-radius:14px;background:#fff;color:var(--cp-ink);",
+    "box-shadow:0 8px 28px rgba(15,23,42,.18);animation:cp-in .18s ease-out}",
+    ".cp-bubble-auto button{border:0;background:none;font:inherit;text-align:left;cursor:pointer;padding:0}",
+    ".cp-bubble-auto .cp-auto-x{flex:none;width:22px;height:22px;color:var(--cp-muted);font-size:18px;line-height:1;text-align:center}",
+    ".cp-open .cp-bubble-auto{display:none}",
+    ".cp-sound .cp-icon{width:20px;height:20px}",
+    ".cp-pre{flex:none;display:flex;flex-direction:column;gap:8px;padding:12px 14px;border-top:1px solid var(--cp-line);background:#fff}",
+    ".cp-pre-intro{margin:0;font-size:13px;color:#475569}",
+    ".cp-field{display:flex;flex-direction:column;gap:3px;font-size:13px;font-weight:600;color:#334155}",
+    ".cp-field small{font-weight:400;color:var(--cp-muted)}",
+    ".cp-field input,.cp-field textarea{font:inherit;font-weight:400;font-size:14px;padding:8px 10px;border:1px solid #cbd5e1;border-radius:8px;",
+    "background:#fff;color:var(--cp-ink);width:100%}",
+    ".cp-field textarea{min-height:70px;resize:vertical}",
+    ".cp-field input:focus,.cp-field textarea:focus{outline:2px solid var(--cp-brand);outline-offset:0;border-color:transparent}",
+    ".cp-field[data-invalid] input,.cp-field[data-invalid] textarea{border-color:#dc2626}",
+    ".cp-field-err{font-weight:400;color:#b91c1c;font-size:12px}",
+    ".cp-pre-go{border:0;border-radius:10px;padding:10px 14px;background:var(--cp-brand);color:#fff;font-weight:650;cursor:pointer}",
+    ".cp-pre-go:hover{background:var(--cp-brand-dark)}",
+    ".cp-pre-go:disabled{opacity:.5;cursor:default}",
+    ".cp-pre-err{margin:0;font-size:13px;color:#b91c1c}",
+    ".cp-left .cp-launcher,.cp-left .cp-win,.cp-left .cp-bubble-auto{right:auto;left:20px}",
     ".cp-intro{margin:0 0 14px;padding:12px 14px;border-radius:12px;background:var(--cp-soft);color:var(--cp-ink)}",
     ".cp-m{display:flex;flex-direction:column;margin-top:10px;max-width:100%}",
     ".cp-m.cp-cont{margin-top:3px}",
@@ -372,19 +472,29 @@
     closeBtn.setAttribute("aria-label", S.closeChat);
     closeBtn.title = S.closeChat;
     closeBtn.appendChild(icon("down"));
+    var soundBtn = h("button", "cp-sound");
+    soundBtn.type = "button";
+    soundBtn.addEventListener("click", function () {
+      if (store.get("sound") === "off") store.del("sound"); else store.set("sound", "off");
+      renderSound();
+    });
     head.appendChild(av);
     head.appendChild(headText);
+    head.appendChild(soundBtn);
     head.appendChild(closeBtn);
 
     var conn = h("div", "cp-conn", S.connecting);
     conn.setAttribute("role", "status");
 
     var log = h("div", "cp-log");
+    var notice = h("p", "cp-notice");
+    notice.hidden = true;
     var intro = h("p", "cp-intro", S.intro);
     var msgs = h("div", "cp-msgs");
     msgs.setAttribute("role", "log");
     msgs.setAttribute("aria-live", "polite");
     msgs.setAttribute("aria-label", S.messages);
+    log.appendChild(notice);
     log.appendChild(intro);
     log.appendChild(msgs);
 
@@ -394,6 +504,37 @@
 
     var offline = h("div", "cp-offline", S.offlineHint);
     offline.hidden = true;
+
+    // Pre-chat and offline form: one form, its fields shown as the site asks (renderMode).
+    var pre = h("form", "cp-pre");
+    pre.hidden = true;
+    pre.setAttribute("novalidate", "");
+    var preIntro = h("p", "cp-pre-intro", "");
+    pre.appendChild(preIntro);
+    var fields = {};
+    [["name", "text", "name"], ["email", "email", "email"], ["phone", "tel", "tel"], ["message", null, null]].forEach(function (f) {
+      var label = h("label", "cp-field");
+      var caption = h("span", "", S[f[0]]);
+      var opt = h("small", "", " " + S.optional);
+      caption.appendChild(opt);
+      var box = f[1] ? h("input", "") : h("textarea", "");
+      if (f[1]) { box.type = f[1]; box.autocomplete = f[2]; }
+      box.name = f[0];
+      box.maxLength = f[0] === "message" ? 5000 : (f[0] === "phone" ? 50 : 200);
+      var err = h("span", "cp-field-err", "");
+      err.hidden = true;
+      label.appendChild(caption);
+      label.appendChild(box);
+      label.appendChild(err);
+      pre.appendChild(label);
+      fields[f[0]] = { label: label, box: box, opt: opt, err: err };
+    });
+    var preErr = h("p", "cp-pre-err", "");
+    preErr.hidden = true;
+    var preGo = h("button", "cp-pre-go", S.startChat);
+    preGo.type = "submit";
+    pre.appendChild(preErr);
+    pre.appendChild(preGo);
 
     var form = h("form", "cp-form");
     form.setAttribute("novalidate", "");
@@ -419,6 +560,7 @@
     win.appendChild(log);
     win.appendChild(typing);
     win.appendChild(offline);
+    win.appendChild(pre);
     win.appendChild(form);
     win.appendChild(count);
 
@@ -435,15 +577,31 @@
     launcher.appendChild(dot);
     launcher.appendChild(badge);
 
+    var auto = h("div", "cp-bubble-auto");
+    auto.hidden = true;
+    var autoText = h("button", "cp-auto-text");
+    autoText.type = "button";
+    autoText.addEventListener("click", function () { openWindow(true); });
+    var autoX = h("button", "cp-auto-x", "×");
+    autoX.type = "button";
+    autoX.setAttribute("aria-label", S.dismiss);
+    autoX.addEventListener("click", function () { auto.hidden = true; });
+    auto.appendChild(autoText);
+    auto.appendChild(autoX);
+
     cp.appendChild(win);
+    cp.appendChild(auto);
     cp.appendChild(launcher);
     root.appendChild(cp);
 
     ui = {
       host: host, cp: cp, win: win, av: av, title: title, status: status, closeBtn: closeBtn,
       conn: conn, log: log, msgs: msgs, typing: typing, offline: offline, form: form,
-      input: input, send: send, count: count, launcher: launcher, dot: dot, badge: badge
+      input: input, send: send, count: count, launcher: launcher, dot: dot, badge: badge,
+      notice: notice, soundBtn: soundBtn, auto: auto, autoText: autoText,
+      intro: intro, pre: pre, preIntro: preIntro, fields: fields, preErr: preErr, preGo: preGo
     };
+    pre.addEventListener("submit", function (ev) { ev.preventDefault(); submitContact(); });
 
     launcher.addEventListener("click", function () {
       if (state.open) closeWindow(); else openWindow(true);
@@ -474,6 +632,7 @@
       : S.offline;
     ui.av.textContent = "";
     var photo = agent ? safeImageUrl(agent.photo_url) : null;
+    if (!photo && state.theme.logo_url) photo = safeImageUrl(state.theme.logo_url);
     var fallback = initial(agent ? agent.name : (state.siteName || S.chat));
     if (photo) {
       var img = document.createElement("img");
@@ -489,7 +648,34 @@
     }
     ui.av.appendChild(h("span", "cp-av-dot"));
     ui.dot.hidden = !p.online || state.unread > 0;
-    ui.offline.hidden = !!p.online || !state.welcomed;
+    ui.offline.hidden = !!p.online || !state.welcomed || renderMode() === "offline";
+  }
+
+  // The privacy notice of the welcome frame, in the widget's language, above the first message.
+  function renderNotice() {
+    var n = state.notice;
+    ui.notice.textContent = "";
+    ui.notice.hidden = !n;
+    if (!n) return;
+    var text = n.texts && typeof n.texts[LANG] === "string" ? n.texts[LANG] : (n.texts && n.texts.en) || "";
+    ui.notice.appendChild(document.createTextNode(text));
+    var href = safeImageUrl(n.link); // http(s) only
+    if (href) {
+      var a = h("a", "", S.privacyLink);
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      ui.notice.appendChild(a);
+    }
+  }
+
+  function renderSound() {
+    var muted = store.get("sound") === "off";
+    ui.soundBtn.textContent = "";
+    ui.soundBtn.appendChild(icon(muted ? "soundOff" : "sound"));
+    ui.soundBtn.setAttribute("aria-label", muted ? S.soundOn : S.soundOff);
+    ui.soundBtn.title = muted ? S.soundOn : S.soundOff;
+    ui.soundBtn.setAttribute("aria-pressed", muted ? "true" : "false");
   }
 
   function renderConn() {
@@ -509,6 +695,7 @@
   }
 
   function renderComposer() {
+    renderForm();
     var text = ui.input.value;
     var max = state.maxChars;
     ui.input.maxLength = max;
@@ -648,7 +835,25 @@
     typingIdleTimer: null,
     typingHideTimer: null,
     typingAgent: null,
-    ackTimer: null
+    ackTimer: null,
+    notice: null, // {version, texts: {en, de, cs}, link} from welcome
+    autoMessage: null, // {text, delay_seconds}: marketing, only with consent
+    autoTimer: null,
+    sentConsent: "", // the consent state last reported on this socket
+    started: false,
+    openOnStart: false,
+    pageTracked: false,
+    visitCounted: false,
+    pageStart: Date.now(),
+    prechat: { name: "off", email: "off", phone: "off" }, // what the site asks (welcome)
+    contactMissing: [], // required fields the server still wants (session, contact.ack)
+    newVisitor: false, // this session was created now: offer the optional pre-chat fields once
+    contactGiven: false,
+    contactSending: null, // {offline, message} while a contact frame is unanswered
+    offlineSent: false,
+    offlineForm: false, // the site has a notification address (welcome)
+    contextSent: false,
+    theme: { color: "", position: "right", greeting: "", logo_url: null }
   };
 
   // ---------------------------------------------------------------- transport
@@ -676,6 +881,8 @@
     }
     state.ws = sock;
     state.connId++;
+    state.sentConsent = "";
+    state.contextSent = false;
     sock.onopen = function () {
       if (state.ws !== sock) return;
       state.wsOpen = true;
@@ -740,12 +947,13 @@
     if (!(state.open || state.chatStarted) || !state.welcomed || state.sessionRequested) return;
     state.chatStarted = true;
     state.sessionRequested = true;
-    var token = storeGet(TOKEN_KEY);
+    var token = store.get("token");
     send(token ? { type: "session.start", token: token } : { type: "session.start" });
   }
 
   function noteConversation(c) {
     if (!c || typeof c.id !== "number") return;
+    if (c.status === "open" && state.conv !== c.id) setTimeout(renderComposer, 0);
     if (typeof c.last_seq === "number") state.knownLast[c.id] = Math.max(state.knownLast[c.id] || 0, c.last_seq);
     if (c.status === "open") state.conv = c.id;
     else if (state.conv === c.id) state.conv = null;
@@ -790,7 +998,13 @@
   function transmit(entry) {
     setStatus(entry, "sending");
     if (!state.sessionReady || state.syncing) return; // flushPending sends it later
-    if (send({ type: "message.send", client_id: entry.clientId, body: entry.body })) {
+    var frame = { type: "message.send", client_id: entry.clientId, body: entry.body };
+    if (state.notice) {
+      // Recorded with the conversation this message may open: which notice the visitor saw.
+      frame.notice_version = state.notice.version;
+      frame.lang = LANG;
+    }
+    if (send(frame)) {
       entry.sentConn = state.connId;
       entry.sentAt = Date.now();
       armAckTimer();
@@ -877,6 +1091,8 @@
 
   function onInput() {
     renderComposer();
+    if (ui.input.value.trim()) store.set("draft", ui.input.value);
+    else store.del("draft");
     if (ui.input.value.trim()) {
       if (!state.typingOn || Date.now() - state.typingSentAt >= 2000) sendTyping(true);
       clearTimeout(state.typingIdleTimer);
@@ -890,8 +1106,14 @@
     var body = ui.input.value.replace(/\s+$/, "").replace(/^(?:[ \t]*\r?\n)+/, "");
     if (!body.trim() || body.length > state.maxChars) return;
     ui.input.value = "";
+    store.del("draft");
     renderComposer();
     sendTyping(false);
+    postMessage(body);
+    ui.input.focus();
+  }
+
+  function postMessage(body) {
     var entry = { author: "visitor", body: body, clientId: newClientId(), id: null, status: "sending", createdAt: null };
     buildMessage(entry);
     state.byClient[entry.clientId] = entry;
@@ -900,7 +1122,6 @@
     place(entry);
     scrollDown();
     transmit(entry);
-    ui.input.focus();
   }
 
   function retry(entry) {
@@ -937,6 +1158,15 @@
       if (f.site && typeof f.site.name === "string") state.siteName = f.site.name;
       if (typeof f.max_body_chars === "number" && f.max_body_chars > 0) state.maxChars = f.max_body_chars;
       HANDLERS.presence(f.presence || {});
+      var n = f.notice;
+      state.notice = n && typeof n === "object" && typeof n.version === "number" ? n : null;
+      renderNotice();
+      var auto = f.auto_message;
+      state.autoMessage = auto && typeof auto.text === "string" && auto.text ? auto : null;
+      offerAutoMessage();
+      if (f.prechat && typeof f.prechat === "object") state.prechat = f.prechat;
+      state.offlineForm = f.offline_form === true;
+      if (f.theme && typeof f.theme === "object") applyTheme(f.theme);
       renderConn();
       renderComposer();
       startSession();
@@ -948,10 +1178,17 @@
       };
       renderHeader();
       renderBadge();
+      renderComposer();
     },
     session: function (f) {
-      if (typeof f.token === "string" && f.token) storeSet(TOKEN_KEY, f.token);
+      if (typeof f.token === "string" && f.token) store.set("token", f.token);
       state.sessionReady = true;
+      state.newVisitor = typeof f.token === "string" && !!f.token;
+      state.contactMissing = f.visitor && Array.isArray(f.visitor.contact_missing) ? f.visitor.contact_missing : [];
+      reportConsent();
+      sendContext();
+      if (state.contactSending) sendContact();
+      renderComposer();
       var c = f.conversation;
       if (c && typeof c.id === "number") {
         noteConversation(c);
@@ -972,6 +1209,24 @@
       state.syncing = false;
       flushPending();
     },
+    "contact.ack": function (f) {
+      var sending = state.contactSending;
+      state.contactSending = null;
+      state.contactGiven = true;
+      state.contactMissing = Array.isArray(f.contact_missing) ? f.contact_missing : [];
+      ui.preGo.disabled = false;
+      if (sending && sending.offline && sending.message) {
+        state.offlineSent = true;
+        postMessage(sending.message);
+        ui.fields.message.box.value = "";
+        var thanks = h("div", "cp-m cp-m-system");
+        thanks.appendChild(h("div", "cp-bubble", S.offlineSent));
+        ui.log.appendChild(thanks);
+      }
+      renderComposer();
+      flushPending();
+      if (state.open) ui.input.focus();
+    },
     "message.ack": function (f) {
       noteConversation(f.conversation);
       acceptMessage(f.message);
@@ -979,6 +1234,8 @@
     },
     "message.new": function (f) {
       var m = f.message;
+      if (m && m.author === "agent" && typeof m.id === "number" && !state.byId[m.id] &&
+          (!state.open || document.visibilityState === "hidden")) ding();
       if (m && typeof m.conversation === "number" && typeof m.seq === "number") {
         state.knownLast[m.conversation] = Math.max(state.knownLast[m.conversation] || 0, m.seq);
         if (state.conv == null) state.conv = m.conversation;
@@ -993,7 +1250,7 @@
     "session.ended": function () {
       // The site erased this visitor; the server closes the socket next. Never present the token again,
       // and take the erased history off the screen too.
-      storeDel(TOKEN_KEY);
+      store.del("token");
       state.sessionReady = false;
       state.conv = null;
       state.contig = {};
@@ -1017,8 +1274,25 @@
     error: function (f) {
       var code = f.code;
       var detail = typeof f.detail === "string" ? f.detail : "";
+      if (state.contactSending && !f.client_id && (code === "invalid_field" || code === "contact_required" ||
+          code === "processing_restricted")) {
+        state.contactSending = null;
+        ui.preGo.disabled = false;
+        ui.preErr.textContent = detail;
+        ui.preErr.hidden = false;
+        return;
+      }
+      if (code === "contact_required" && f.client_id && state.byClient[f.client_id]) {
+        // The site wants contact data first: ask for it, and the message goes out after contact.ack.
+        var waiting = state.byClient[f.client_id];
+        waiting.sentConn = -1;
+        var m = /`(\w+)`/.exec(detail);
+        state.contactMissing = m ? [m[1]] : ["email"];
+        renderComposer();
+        return;
+      }
       if (code === "invalid_token") {
-        storeDel(TOKEN_KEY);
+        store.del("token");
         state.sessionReady = false;
         if ((state.open || state.chatStarted) && state.welcomed) {
           state.sessionRequested = true;
@@ -1059,12 +1333,231 @@
     }
   };
 
+  // ---------------------------------------------------------------- pre-chat and offline form
+
+  function asked(field, offline) {
+    if (field === "message") return offline ? "required" : "off";
+    if (field === "email" && offline) return "required";
+    var a = state.prechat[field];
+    return a === "optional" || a === "required" ? a : "off";
+  }
+
+  // "offline": nobody online and no conversation yet; "prechat": the site asks before the first
+  // message; "chat": the composer.
+  function renderMode() {
+    if (!state.sessionReady) return "chat";
+    var fresh = state.conv == null && !state.offlineSent && !state.contactGiven;
+    if (fresh && state.offlineForm && !state.presence.online) return "offline";
+    if (state.contactMissing.length) return "prechat";
+    if (state.conv != null || state.offlineSent) return "chat";
+    var anyAsked = asked("name") !== "off" || asked("email") !== "off" || asked("phone") !== "off";
+    if (anyAsked && state.newVisitor && !state.contactGiven) return "prechat";
+    return "chat";
+  }
+
+  function renderForm() {
+    var mode = renderMode();
+    var offline = mode === "offline";
+    ui.pre.hidden = mode === "chat";
+    ui.form.hidden = mode !== "chat";
+    if (mode === "chat") return;
+    ui.preIntro.textContent = offline ? S.offlineIntro : S.prechatIntro;
+    ui.preGo.textContent = offline ? S.sendOffline : S.startChat;
+    for (var name in ui.fields) {
+      var a = name === "message" ? asked(name, offline) : asked(name, offline);
+      if (!offline && state.contactMissing.indexOf(name) >= 0) a = "required";
+      var f = ui.fields[name];
+      f.label.hidden = a === "off";
+      f.opt.hidden = a !== "optional";
+      f.box.required = a === "required";
+    }
+  }
+
+  function submitContact() {
+    if (state.contactSending) return;
+    var offline = renderMode() === "offline";
+    var values = {}, ok = true, first = null;
+    ui.preErr.hidden = true;
+    for (var name in ui.fields) {
+      var f = ui.fields[name];
+      var v = f.box.value.trim();
+      var problem = "";
+      if (!f.label.hidden) {
+        if (f.box.required && !v) problem = S.required;
+        else if (name === "email" && v && !f.box.checkValidity()) problem = S.badEmail;
+        if (name !== "message" && v) values[name] = v;
+      }
+      f.err.textContent = problem;
+      f.err.hidden = !problem;
+      if (problem) { f.label.setAttribute("data-invalid", ""); ok = false; first = first || f.box; }
+      else f.label.removeAttribute("data-invalid");
+    }
+    if (!ok) { first.focus(); return; }
+    state.contactSending = {
+      offline: offline,
+      values: values,
+      message: offline ? ui.fields.message.box.value.replace(/\s+$/, "") : ""
+    };
+    ui.preGo.disabled = true;
+    sendContact();
+  }
+
+  function sendContact() {
+    var c = state.contactSending;
+    if (!c || !state.sessionReady) return; // sent once the session is there
+    var frame = { type: "contact", offline: c.offline };
+    for (var k in c.values) frame[k] = c.values[k];
+    send(frame);
+  }
+
+  // Where the visitor is, for the agent: once per page and session; more only with analytics consent.
+  function sendContext() {
+    if (!state.sessionReady || state.contextSent) return;
+    var frame = { type: "context", page: { path: location.pathname, title: String(document.title || "").slice(0, 200) } };
+    if (consent.analytics) {
+      frame.pages = store.getJSON("pages") || [];
+      frame.referrer = document.referrer || "";
+      frame.screen = screen.width + "x" + screen.height;
+    }
+    if (send(frame)) state.contextSent = true;
+  }
+
+  function applyTheme(t) {
+    state.theme = {
+      color: /^#[0-9a-fA-F]{6}$/.test(t.color || "") ? t.color : "",
+      position: t.position === "left" ? "left" : "right",
+      greeting: typeof t.greeting === "string" ? t.greeting : "",
+      logo_url: typeof t.logo_url === "string" ? t.logo_url : null
+    };
+    if (!ui.cp) return;
+    if (state.theme.color) {
+      var n = parseInt(state.theme.color.slice(1), 16);
+      var dark = [n >> 16, (n >> 8) & 255, n & 255].map(function (c) { return Math.round(c * 0.85); });
+      ui.cp.style.setProperty("--cp-brand", state.theme.color);
+      ui.cp.style.setProperty("--cp-brand-dark", "rgb(" + dark.join(",") + ")");
+    }
+    ui.cp.classList.toggle("cp-left", state.theme.position === "left");
+    ui.intro.textContent = state.theme.greeting || S.intro;
+    renderHeader();
+  }
+
+  // ---------------------------------------------------------------- sound
+
+  var audio = null;
+  function ding() {
+    if (store.get("sound") === "off") return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain(), t = audio.currentTime;
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.15, t + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start(t);
+      osc.stop(t + 0.32);
+    } catch (e) { /* no audio: the badge still shows */ }
+  }
+
+  // ---------------------------------------------------------------- consent
+
+  var DAY = 86400000;
+
+  function applyConsent(c) {
+    if (!c || typeof c !== "object") return;
+    consent.known = true;
+    consent.analytics = c.analytics === true;
+    consent.marketing = c.marketing === true;
+    // Withdrawn or refused: delete what the category wrote, here or on an earlier page.
+    if (!consent.analytics) store.dropCategory("analytics");
+    if (!consent.marketing) {
+      store.dropCategory("marketing");
+      clearTimeout(state.autoTimer);
+      state.autoTimer = null;
+      if (ui.auto) ui.auto.hidden = true;
+    }
+    if (state.started) useConsent();
+    else if (WAIT_FOR_CONSENT) start();
+    reportConsent();
+  }
+
+  // Once per page: what the consented categories are for.
+  function useConsent() {
+    if (consent.analytics && !state.pageTracked) {
+      state.pageTracked = true;
+      var pages = (store.getJSON("pages") || []).filter(function (p) {
+        return p && typeof p.t === "number" && Date.now() - p.t < 30 * DAY;
+      });
+      // The path only: query strings and fragments can carry personal data.
+      pages.push({ p: location.pathname, t: state.pageStart, d: 0 });
+      store.set("pages", JSON.stringify(pages.slice(-20)));
+    }
+    if (consent.marketing && !state.visitCounted) {
+      state.visitCounted = true;
+      var v = store.getJSON("visits") || {};
+      var now = Date.now();
+      var fresh = !(typeof v.last === "number" && now - v.last < 30 * 60000); // 30 min idle = new visit
+      store.set("visits", JSON.stringify({
+        n: (typeof v.n === "number" ? v.n : 0) + (fresh ? 1 : 0),
+        last: now,
+        offered: fresh ? false : v.offered === true
+      }));
+    }
+    offerAutoMessage();
+  }
+
+  // Time on the page, written when the visitor leaves it.
+  function notePageTime() {
+    if (!consent.analytics || !state.pageTracked) return;
+    var pages = store.getJSON("pages");
+    if (!Array.isArray(pages) || !pages.length) return;
+    var last = pages[pages.length - 1];
+    if (last && last.t === state.pageStart) {
+      last.d = Math.round((Date.now() - state.pageStart) / 1000);
+      store.set("pages", JSON.stringify(pages));
+    }
+  }
+
+  // The automated message: marketing, so only with consent, once a visit, never once chatting.
+  function offerAutoMessage() {
+    var a = state.autoMessage;
+    if (!a || !consent.marketing || !state.started || state.chatStarted || state.autoTimer) return;
+    var v = store.getJSON("visits");
+    if (!v || v.offered) return;
+    var delay = Math.max(0, Math.min(3600, Number(a.delay_seconds) || 0)) * 1000;
+    state.autoTimer = setTimeout(function () {
+      var now = store.getJSON("visits");
+      if (!consent.marketing || state.chatStarted || state.open || !now || now.offered) return;
+      now.offered = true;
+      store.set("visits", JSON.stringify(now));
+      ui.autoText.textContent = a.text;
+      ui.auto.hidden = false;
+    }, delay);
+  }
+
+  // The server records consent with the visitor, so only once there is a session.
+  function reportConsent() {
+    if (!consent.known || !state.sessionReady) return;
+    var key = (consent.analytics ? "a" : "-") + (consent.marketing ? "m" : "-");
+    if (key === state.sentConsent) return;
+    var frame = { type: "consent", analytics: consent.analytics, marketing: consent.marketing };
+    if (state.notice) frame.notice_version = state.notice.version;
+    if (send(frame)) {
+      var gained = consent.analytics && state.sentConsent.charAt(0) !== "a";
+      state.sentConsent = key;
+      if (gained) { state.contextSent = false; sendContext(); }
+    }
+  }
+
   // ---------------------------------------------------------------- window
 
   function openWindow(byUser) {
     if (state.open) return;
     state.open = true;
-    storeSet(OPEN_KEY, "1");
+    state.chatStarted = true;
+    store.set("open", "1");
+    if (ui.auto) ui.auto.hidden = true;
     ui.win.hidden = false;
     ui.cp.classList.add("cp-open");
     ui.launcher.setAttribute("aria-expanded", "true");
@@ -1081,7 +1574,7 @@
   function closeWindow() {
     if (!state.open) return;
     state.open = false;
-    storeDel(OPEN_KEY);
+    store.del("open");
     sendTyping(false);
     ui.win.hidden = true;
     ui.cp.classList.remove("cp-open");
@@ -1094,22 +1587,72 @@
   // ---------------------------------------------------------------- start
 
   function start() {
+    if (state.started || (WAIT_FOR_CONSENT && !consent.known)) return;
+    if (!document.body) {
+      document.addEventListener("DOMContentLoaded", start);
+      return;
+    }
+    state.started = true;
     buildView();
+    if (PREVIEW) return startPreview();
     renderHeader();
     renderConn();
     renderBadge();
+    renderSound();
+    var draft = store.get("draft");
+    if (draft) ui.input.value = draft;
     renderComposer();
     connect();
+    useConsent();
     // Re-open on the next page only if the visitor left it open (reading is not storing).
-    if (storeGet(OPEN_KEY) === "1") openWindow(false);
+    if (store.get("open") === "1" || state.openOnStart) openWindow(false);
 
+    window.addEventListener("pagehide", notePageTime);
     window.addEventListener("offline", function () { if (state.ws) dropped(); });
     window.addEventListener("online", function () { state.attempt = 0; reconnectNow(); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") reconnectNow();
+      else notePageTime();
     });
   }
 
-  if (document.body) start();
-  else document.addEventListener("DOMContentLoaded", start);
+  function startPreview() {
+    var theme = {};
+    try { theme = JSON.parse(script.getAttribute("data-theme") || "{}"); } catch (e) { /* defaults */ }
+    state.welcomed = true;
+    state.siteName = typeof theme.site_name === "string" ? theme.site_name : "";
+    state.presence = { online: true, agents: [{ id: 0, name: S.agent, photo_url: null }] };
+    applyTheme(theme);
+    renderConn();
+    openWindow(false);
+    acceptMessage({ id: 1, conversation: 0, seq: 1, author: "visitor", body: "Hello!", created_at: new Date().toISOString() });
+    acceptMessage({ id: 2, conversation: 0, seq: 2, author: "agent", agent: { id: 0, name: S.agent }, body: state.theme.greeting || S.intro, created_at: new Date().toISOString() });
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  function command(name, arg) {
+    if (name === "consent") applyConsent(arg);
+    else if (name === "open") { if (state.started) openWindow(true); else state.openOnStart = true; }
+    else if (name === "close") { if (state.started) closeWindow(); else state.openOnStart = false; }
+  }
+
+  // window.chatplatform is shared by every widget on the page; the stub from docs/consent.md
+  // queues calls made before any widget loaded in `q`.
+  var api = window.chatplatform;
+  if (typeof api !== "function" || !Array.isArray(api.widgets)) {
+    var queued = api && Array.isArray(api.q) ? api.q : [];
+    api = function (name, arg) {
+      if (name === "consent") api.consent = arg;
+      for (var i = 0; i < api.widgets.length; i++) api.widgets[i](name, arg);
+    };
+    api.widgets = [command];
+    window.chatplatform = api;
+    for (var qi = 0; qi < queued.length; qi++) api(queued[qi][0], queued[qi][1]);
+  } else {
+    api.widgets.push(command);
+    if (api.consent) command("consent", api.consent);
+  }
+
+  start();
 })();
