@@ -350,7 +350,9 @@ class AgentConsumer(ChatConsumerBase):
             )
             if conversation is None:
                 raise ChatError("not_found", "No such conversation.")
-            return _sync_frame(conversation, after_seq)
+            # Agents also get every internal note (few, and not numbered): a reconnect shows missed ones.
+            notes = [event_schema.note(n) for n in selectors.note_list(conversation=conversation)]
+            return {**_sync_frame(conversation, after_seq), "notes": notes}
 
         await self.send_json(await database_sync_to_async(load)())
 

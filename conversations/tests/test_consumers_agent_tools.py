@@ -98,3 +98,23 @@ async def test_bad_frames_get_an_error(bob, frame, code):
     await ws.send_json_to(frame)
     assert (await next_of_type(ws, "error"))["code"] == code
     await ws.disconnect()
+
+
+async def test_an_agent_sync_brings_the_notes_and_a_visitor_sync_never_does(site_a, bob):
+    visitor, conversation = await open_conversation(site_a)
+    bob_ws, _ = await open_agent(bob)
+    await bob_ws.send_json_to(
+        {"type": "note.add", "conversation": conversation, "client_id": "n1", "body": "Missed while offline"}
+    )
+    await next_of_type(bob_ws, "note.ack")
+
+    await bob_ws.send_json_to({"type": "sync", "conversation": conversation, "after_seq": 1})
+    synced = await next_of_type(bob_ws, "sync")
+    await visitor.send_json_to({"type": "sync", "conversation": conversation, "after_seq": 0})
+    visitor_sync = await next_of_type(visitor, "sync")
+
+    assert synced["messages"] == []
+    assert [n["body"] for n in synced["notes"]] == ["Missed while offline"]
+    assert "notes" not in visitor_sync and "Missed while offline" not in str(visitor_sync)
+    for ws in (visitor, bob_ws):
+        await ws.disconnect()

@@ -585,10 +585,24 @@
       pend.el.replaceWith(li);
       state.pendingNotes.delete(n.client_id);
     } else {
-      els.messages.appendChild(li);
+      insertByTime(li, n.created_at);
     }
     if (els.threadEmpty) els.threadEmpty.hidden = true;
     if (stick) scrollToBottom();
+  }
+
+  /** Before the first stored item that is newer (a note missed while offline); pending ones stay last. */
+  function insertByTime(li, iso) {
+    const at = timeOf(iso);
+    for (const other of els.messages.children) {
+      const t = other.querySelector("time[datetime]");
+      const pending = other.classList.contains("is-pending") || other.classList.contains("is-failed");
+      if (pending || (t && timeOf(t.getAttribute("datetime")) > at)) {
+        els.messages.insertBefore(li, other);
+        return;
+      }
+    }
+    els.messages.appendChild(li);
   }
 
   function submitNote() {
@@ -897,6 +911,7 @@
         // A message may arrive here before its message.new: count it either way.
         if (renderMessage(m)) countIfUnseen(m);
       });
+      (Array.isArray(f.notes) ? f.notes : []).forEach(renderNote);
       updateTitle();
       if (f.has_more && list.length) {
         requestSync(list[list.length - 1].seq);
