@@ -130,3 +130,46 @@ def test_routing_locks_the_chosen_membership(site_a, alice):
     assert routing
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in routing[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_conversations_opened_at_once_go_to_two_agents(site_a, alice, bob):
+    """PostgreSQL: the second transaction skips the membership the first one holds locked."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from accounts.services import membership_claim_for_routing
+
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("SQLite serialises writers with its database lock; nothing to skip")
+    go_online(alice)
+    go_online(bob)
+    first_claimed, second_done = threading.Event(), threading.Event()
+    got: dict[str, str | None] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                got["first"] = membership_claim_for_routing(site=site_a).public_name
+                first_claimed.set()
+                second_done.wait(10)  # hold the lock while the other one claims
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_claimed.wait(10)
+            with transaction.atomic():
+                got["second"] = membership_claim_for_routing(site=site_a).public_name
+        finally:
+            second_done.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+
+    assert got == {"first": "Alice", "second": "Bob"}
