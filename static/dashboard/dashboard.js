@@ -1283,6 +1283,9 @@
 
   function notifySystem(conversation, m) {
     if (!document.hidden || !notifySupported() || Notification.permission !== "granted" || !notifyWanted()) return;
+    // Only chats that are this agent's or nobody's: a colleague's chat is the colleague's to answer.
+    const a = conversation && conversation.assigned_agent;
+    if (a && state.me && a.id !== state.me) return;
     const title = (conversation && conversation.site && conversation.site.name) || "Chatplatform";
     try {
       const n = new Notification(title, { body: "New message", tag: `chatplatform-${Number(m.conversation)}` });

@@ -261,7 +261,7 @@ NOTIFICATION_STUB = """
 
 
 def test_notifications_are_asked_for_on_click_and_never_show_the_message(
-    daphne_server, page, alice, shop, visitors
+    daphne_server, page, alice, bob, shop, visitors
 ):
     page.add_init_script(NOTIFICATION_STUB)
     log_in(page, daphne_server, "alice@shop.example")
@@ -290,6 +290,27 @@ def test_notifications_are_asked_for_on_click_and_never_show_the_message(
     assert shown["title"] == "Demo shop"
     assert shown["body"] == "New message"
     assert "Jane" not in str(shown) and "4111" not in str(shown)
+
+    # A colleague's chat does not notify: hand this one to Bob, and let its visitor write again.
+    page.evaluate("""() => {
+        delete document.hidden;
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.goto(f"{daphne_server.url}/dashboard/c/{visitor.conversation_id}/")
+    wait_live(page)
+    page.locator("#notify-button").click()  # the stub forgets its permission on navigation
+    expect(page.locator("#notify-button")).to_have_text("Notifications on")
+    page.select_option("#assign-select", label="Bob")
+    expect(page.locator("#current-assignee")).to_have_text("Assigned to Bob", timeout=TIMEOUT_MS)
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    visitor.say("Hello again")
+    expect(page.locator("#messages .msg-visitor .msg-bubble").last).to_have_text(
+        "Hello again", timeout=TIMEOUT_MS
+    )
+    assert len(page.evaluate("window.__notifications")) == 0
 
     # The choice survives a reload; a click turns it off again.
     page.reload()
