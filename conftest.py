@@ -5,12 +5,20 @@ alice owns site A, bob is an agent of site A, charlie is an agent of site B
 """
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Membership
 from accounts.services import agent_create, site_create
 from conversations.services import visitor_create
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login throttling counts failures in the cache; each test starts with none."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

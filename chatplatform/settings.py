@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chatplatform.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "chatplatform.urls"
@@ -148,6 +149,14 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:inbox"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 first; the PBKDF2 hashers stay so that older hashes still verify and are
+# re-hashed with Argon2 at the user's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -190,6 +199,13 @@ CHAT_SYNC_PAGE_SIZE = env.int("CHAT_SYNC_PAGE_SIZE", default=200)
 # An agent counts as connected while one of its sockets beat within this window.
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=30)
+# Token buckets per socket (chatplatform/lib/ratelimit.py, docs/security.md): at most N frames
+# (any type) and N `message.send`/`note.add` frames per window; beyond that `rate_limited`.
+CHAT_RATE_WINDOW_SECONDS = env.int("CHAT_RATE_WINDOW_SECONDS", default=10)
+CHAT_RATE_VISITOR_MESSAGES = env.int("CHAT_RATE_VISITOR_MESSAGES", default=10)
+CHAT_RATE_VISITOR_FRAMES = env.int("CHAT_RATE_VISITOR_FRAMES", default=30)
+CHAT_RATE_AGENT_MESSAGES = env.int("CHAT_RATE_AGENT_MESSAGES", default=30)
+CHAT_RATE_AGENT_FRAMES = env.int("CHAT_RATE_AGENT_FRAMES", default=120)
 
 # --- Webhooks (docs/api.md) -------------------------------------------------
 # SSRF trade-off: site admins choose webhook URLs, and this server POSTs to them. On (the
@@ -198,6 +214,56 @@ CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=30)
 # or other non-public addresses are refused, checked again at every connect.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+
+# --- Security (docs/security.md) -------------------------------------------
+# HTTPS: TLS ends at the reverse proxy, which also redirects http to https; daphne's
+# --proxy-headers takes the scheme from X-Forwarded-Proto, so Django knows a request was
+# secure. Set SECURE_SSL_REDIRECT=1 to have Django redirect as well.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Sent on https responses only. Off (0) in DEBUG; a year otherwise.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Django's defaults, spelled out because docs/security.md promises them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_SSL_REDIRECT:
+    # W008: the reverse proxy redirects http to https (docker/, README); turning the
+    # redirect on here as well is one variable away.
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
+if not SECURE_HSTS_PRELOAD:
+    # W021: preloading binds the whole registrable domain for months and needs a manual
+    # submission, so it is the operator's explicit choice (SECURE_HSTS_PRELOAD=1).
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Content-Security-Policy for every page Django renders (chatplatform/middleware.py).
+# The widget's socket goes to PUBLIC_URL, so its ws(s) origin is allowed besides 'self'.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+
+# Login throttling (accounts/login_throttle.py): after this many failed logins of one
+# account from one address within the window, logins of that pair are refused for the
+# lockout time. Counted in the cache (CACHES: Redis when REDIS_URL is set).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+
+# Shared by every daphne process when REDIS_URL is set (login throttling must count
+# attempts across processes); one process's memory in the embedded mode.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "chat",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Logging: counts and ids only, never message bodies, names or IPs ------
 LOGGING = {

@@ -15,6 +15,10 @@ from .settings import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL, STATIC_ROO
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-never-use-in-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests talk plain http to 127.0.0.1 (test client, daphne, Chromium); production keeps
+# them secure unless DEBUG (settings.py, checked by tests/security/test_settings.py).
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
 CELERY_TASK_ALWAYS_EAGER = True
 # WhiteNoise warns at every handler setup when STATIC_ROOT is missing.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -34,6 +38,12 @@ if not (REDIS_URL and TEST_SERVER):
             "CONFIG": {"capacity": CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]},
         }
     }
+
+# Login throttling counts in the cache: one per process here, so a test's failed logins
+# never outlive the run (conftest.py clears it between tests). The daphne processes tests
+# start keep Redis when REDIS_URL is set, like channels above.
+if not (REDIS_URL and TEST_SERVER):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # database_sync_to_async closes a worker thread's connection after each call
 # only without CONN_MAX_AGE. Connections left open keep PostgreSQL from

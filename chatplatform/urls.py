@@ -4,11 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from conversations import views as conversation_views
+
+# Both login pages count failed attempts (accounts/login_throttle.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("conversations.urls")),
     path("privacy/", include("privacy.urls")),

@@ -54,9 +54,7 @@ class DataSubjectRequestAdmin(SuperuserReadOnlyAdmin):
     @admin.display(description="Due", ordering="due_at")
     def due(self, obj: DataSubjectRequest) -> str:
         if obj.status == DataSubjectRequest.Status.OPEN and obj.due_at < timezone.now():
-            return format_html(
-                '<strong style="color:#dc2626">{} (overdue)</strong>', f"{obj.due_at:%Y-%m-%d}"
-            )
+            return format_html('<strong class="overdue">{} (overdue)</strong>', f"{obj.due_at:%Y-%m-%d}")
         return f"{obj.due_at:%Y-%m-%d}"
 
 
