@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.models import Membership, Site, User
+from accounts.services import agent_deactivate, agent_sockets_close, membership_remove
 from privacy.models import ChatNoticeVersion
 from privacy.services.notice import chat_notice_link, chat_notice_texts
 from privacy.services.site_settings import PRIVACY_FIELDS, site_privacy_settings_update
@@ -19,6 +20,20 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
+
+
+class MembershipFormsetMixin:
+    """Memberships deleted in the inline go through `membership_remove`, which closes the agent's sockets."""
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            membership_remove(membership=membership)
+        for membership in instances:
+            membership.save()
+        formset.save_m2m()
 
 
 class PresetNumberInput(forms.NumberInput):
@@ -62,7 +77,7 @@ class SiteAdminForm(forms.ModelForm):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(MembershipFormsetMixin, admin.ModelAdmin):
     form = SiteAdminForm
     list_display = ["name", "key", "retention_days", "ip_handling", "created_at"]
     search_fields = ["name", "key"]
@@ -215,7 +230,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MembershipFormsetMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "availability", "is_staff", "is_active"]
     search_fields = ["email", "display_name"]
@@ -229,3 +244,17 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})
     ]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            agent_deactivate(agent=obj)  # closes the sockets the saved row no longer authorises
+
+    def delete_model(self, request, obj: User) -> None:
+        agent_sockets_close(agent_id=obj.pk, reason="deactivated")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user_id in queryset.values_list("pk", flat=True):
+            agent_sockets_close(agent_id=user_id, reason="deactivated")
+        super().delete_queryset(request, queryset)

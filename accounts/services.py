@@ -1,5 +1,6 @@
 """Writes for sites, agents and agent presence."""
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -132,3 +133,44 @@ def membership_claim_for_routing(*, site: Site) -> User | None:
 def membership_mark_assigned(*, user: User, site_id: int) -> None:
     """Record that a member got a conversation by hand too, which sends it to the back of the round robin."""
     Membership.objects.filter(user=user, site_id=site_id).update(last_assigned_at=timezone.now())
+
+
+def session_ref(session_key: str | None) -> str | None:
+    """A stand-in for a session key in events, so that the key itself never crosses the channel layer."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32] if session_key else None
+
+
+def agent_sockets_close(*, agent_id: int, reason: str, session_key: str | None = None) -> None:
+    """Close the agent's dashboard sockets within seconds, after commit (code 4003).
+
+    A socket authenticates once, at its handshake, and joins its sites' groups then;
+    without this it would go on hearing events after a logout, a removal from a site
+    or a deactivation. With `session_key` only the sockets of that login close (logout
+    on one device leaves the others); otherwise all of them. A dashboard reconnects
+    and is then refused (logged out, deactivated) or joins its current sites.
+    """
+    send_event_on_commit(
+        agent_group(agent_id),
+        event_schema.agent_session_ended(reason=reason, session=session_ref(session_key)),
+    )
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Remove an agent from a site: the row goes, its sockets close, the site's presence is told."""
+    site, user_id = membership.site, membership.user_id
+    membership.delete()
+    agent_sockets_close(agent_id=user_id, reason="membership_removed")
+    payload = event_schema.presence(site=site, agents=site_online_agents(site=site))
+    send_event_on_commit(site_widgets_group(site.pk), payload)
+    send_event_on_commit(site_agents_group(site.pk), {**payload, "site": site.key})
+
+
+@transaction.atomic
+def agent_deactivate(*, agent: User) -> User:
+    """Block the agent from logging in and close its open sockets (the session cookie stops working too)."""
+    if agent.is_active:
+        agent.is_active = False
+        agent.save(update_fields=["is_active"])
+    agent_sockets_close(agent_id=agent.pk, reason="deactivated")
+    return agent

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from chatplatform.lib.ratelimit import TokenBucket
 from conversations import contact, context, event_schema, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
 from conversations.services import ChatError
@@ -36,6 +37,16 @@ def _client_host(scope: dict[str, Any]) -> str | None:
     """The peer address daphne puts in the scope (X-Forwarded-For with --proxy-headers). Never log it."""
     client = scope.get("client")
     return client[0] if client else None
+
+
+def _client_id_of(text_data: str) -> str | None:
+    """The `client_id` of a frame refused before it was parsed, so the client can retry it."""
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        return None
+    client_id = frame.get("client_id") if isinstance(frame, dict) else None
+    return client_id if isinstance(client_id, str) else None
 
 
 def _int_field(frame: dict[str, Any], name: str) -> int:
@@ -85,14 +96,30 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
     """Parses frames and dispatches them by `type` through `handlers`."""
 
     handlers: dict[str, str] = {}
+    # Rate limits per socket (docs/protocol.md, `rate_limited`): every frame takes a token
+    # of the frame bucket, these types also one of the message bucket. CHAT_RATE_<role>_*.
+    message_types: frozenset[str] = frozenset({"message.send"})
+    rate_role = "VISITOR"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        window = settings.CHAT_RATE_WINDOW_SECONDS
+        self.frame_bucket = TokenBucket(getattr(settings, f"CHAT_RATE_{self.rate_role}_FRAMES"), window)
+        self.message_bucket = TokenBucket(getattr(settings, f"CHAT_RATE_{self.rate_role}_MESSAGES"), window)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
             return await self.send_error("invalid_frame", "Send JSON in text frames.")
-        if (
+        oversized = (
             len(text_data) * 4 > settings.CHAT_MAX_FRAME_BYTES
             and len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES
-        ):
+        )
+        # Counted before anything else, so that floods of bad frames are limited too.
+        retry_after = self.frame_bucket.take()
+        if retry_after:
+            client_id = None if oversized else _client_id_of(text_data)
+            return await self.send_json(event_schema.rate_limited(retry_after, client_id))
+        if oversized:
             return await self.send_error(
                 "frame_too_large", f"A frame has at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
             )
@@ -106,6 +133,10 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
         if handler is None:
             return await self.send_error("unknown_type", "Unknown frame type for this endpoint.", client_id)
+        if frame["type"] in self.message_types:
+            retry_after = self.message_bucket.take()
+            if retry_after:
+                return await self.send_json(event_schema.rate_limited(retry_after, client_id))
         try:
             await getattr(self, handler)(frame)
         except ChatError as exc:
@@ -271,6 +302,9 @@ class VisitorConsumer(ChatConsumerBase):
 class AgentConsumer(ChatConsumerBase):
     """`/ws/agent/`: the dashboard of a logged-in agent."""
 
+    message_types = frozenset({"message.send", "note.add"})
+    rate_role = "AGENT"
+
     handlers = {
         "message.send": "on_message_send",
         "sync": "on_sync",
@@ -290,6 +324,8 @@ class AgentConsumer(ChatConsumerBase):
             await self.close()
             return
         self.user = user
+        session = self.scope.get("session")
+        self.session_ref = account_services.session_ref(session.session_key if session else None)
         memberships = await database_sync_to_async(account_selectors.membership_list_for_agent)(agent=user)
         self.groups_joined = [site_agents_group(m.site_id) for m in memberships] + [agent_group(user.pk)]
         for group in self.groups_joined:
@@ -300,6 +336,19 @@ class AgentConsumer(ChatConsumerBase):
             agent=user, channel_name=self.channel_name
         )
         self.heartbeat = asyncio.create_task(self._beat())
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        payload = event["payload"]
+        if payload.get("type") != "session.ended":
+            return await self.send_json(payload)
+        # Logout, removal from a site or deactivation (accounts.services.agent_sockets_close).
+        if payload.get("session") not in (None, self.session_ref):
+            return  # another login of this agent logged out
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+        await self.send_json({"type": "session.ended", "reason": payload.get("reason")})
+        await self.close(code=4003)
 
     def _same_origin(self) -> bool:
         """The session cookie rides along from any page, so only our own pages may open this socket."""

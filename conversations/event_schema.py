@@ -140,3 +140,15 @@ def error(code: str, detail: str, client_id: str | None = None) -> dict[str, Any
     if client_id is not None:
         frame["client_id"] = client_id
     return frame
+
+
+def rate_limited(retry_after: int, client_id: str | None = None) -> dict[str, Any]:
+    """`error` `rate_limited`: the frame was not applied; send it again after `retry_after` s."""
+    frame = error("rate_limited", f"Too many frames; send again in {retry_after} s.", client_id)
+    frame["retry_after"] = retry_after
+    return frame
+
+
+def agent_session_ended(*, reason: str, session: str | None) -> dict[str, Any]:
+    """To an agent's group: close sockets (`session`: only those of that login; AgentConsumer strips it)."""
+    return {"type": "session.ended", "reason": reason, "session": session}

@@ -1311,6 +1311,15 @@
         }
         return;
       }
+      if (code === "rate_limited" && f.client_id && state.byClient[f.client_id]) {
+        // Not applied: the same client_id goes out again once the server takes frames again.
+        var limited = state.byClient[f.client_id];
+        limited.sentConn = -1; // not in flight, so the ack timer does not reconnect for it
+        setTimeout(function () {
+          if (limited.status === "sending" && state.pending.indexOf(limited) >= 0) transmit(limited);
+        }, Math.max(1, Number(f.retry_after) || 1) * 1000);
+        return;
+      }
       var entry = f.client_id ? state.byClient[f.client_id] : null;
       if (entry && entry.status !== "sent") {
         entry.error = detail;
