@@ -174,6 +174,7 @@ class VisitorConsumer(ChatConsumerBase):
         "consent": "on_consent",
         "contact": "on_contact",
         "context": "on_context",
+        "transcript.request": "on_transcript_request",
     }
 
     async def connect(self) -> None:
@@ -286,6 +287,14 @@ class VisitorConsumer(ChatConsumerBase):
             user_agent=_header(self.scope, b"user-agent") or "",
             ip=_client_host(self.scope),
         )
+
+    async def on_transcript_request(self, frame: dict[str, Any]) -> None:
+        visitor = self._require_session()
+        conversation_id = _int_field(frame, "conversation")
+        await database_sync_to_async(services.conversation_transcript_request_by_visitor)(
+            visitor=visitor, conversation_id=conversation_id, to=frame.get("email")
+        )
+        await self.send_json({"type": "transcript.ack", "conversation": conversation_id})
 
     async def on_consent(self, frame: dict[str, Any]) -> None:
         visitor = self._require_session()

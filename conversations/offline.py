@@ -19,12 +19,18 @@ from conversations.models import Conversation, Message
 logger = logging.getLogger(__name__)
 
 
-def conversation_offline_mark(*, conversation: Conversation) -> bool:
+def conversation_offline_mark(*, conversation: Conversation, nobody_online: bool | None = None) -> bool:
     """Inside the transaction that opened `conversation`: flag it if nobody can answer now.
 
-    Returns whether it was flagged; the e-mail is queued to go after commit.
+    `nobody_online=True` when the caller already knows (round-robin routing
+    found no online member), which saves the presence query. Returns whether
+    it was flagged; the e-mail is queued to go after commit.
     """
-    if conversation.assigned_agent_id is not None or site_online_agents(site=conversation.site):
+    if conversation.assigned_agent_id is not None:
+        return False
+    if nobody_online is None:
+        nobody_online = not site_online_agents(site=conversation.site)
+    if not nobody_online:
         return False
     Conversation.objects.filter(pk=conversation.pk).update(offline=True)
     conversation.offline = True

@@ -5,6 +5,8 @@ after the service returns, and events leave through `send_event_on_commit`.
 Callers (consumers, admin, API, tasks) catch `ChatError` and show its code.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -220,7 +222,9 @@ def message_post_by_visitor(
                 notice_language=notice_language if notice and notice_language in LANGUAGES else "",
             )
             _route_new_conversation(conversation)
-            conversation_offline_mark(conversation=conversation)
+            # Round robin assigns whenever a member is online: unassigned then means nobody is.
+            round_robin = visitor.site.routing == Site.Routing.ROUND_ROBIN
+            conversation_offline_mark(conversation=conversation, nobody_online=True if round_robin else None)
             webhook_event_queue(
                 site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk
             )
@@ -500,3 +504,63 @@ def conversation_transcript_email_send(*, agent: User, conversation_id: int, to:
         from_email=None,
         recipient_list=[to],
     )
+
+
+# --- Transcripts the visitor asks for ------------------------------------------
+
+VISITOR_TRANSCRIPT_INTERVAL = timedelta(minutes=10)
+
+
+def conversation_transcript_request_by_visitor(*, visitor: Visitor, conversation_id: int, to: str) -> None:
+    """The visitor wants their conversation e-mailed to `to`: checked now, sent by a task after commit.
+
+    At most one e-mail a conversation every VISITOR_TRANSCRIPT_INTERVAL, so the
+    widget cannot be used to send mail in bulk. Refuses a restricted visitor.
+    """
+    from conversations.tasks import conversation_transcript_visitor_send_task
+
+    to = _clean_email_address(to)
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation_id, visitor=visitor)
+            .select_related("visitor")
+            .first()
+        )
+        if conversation is None:
+            raise ChatError("not_found", "No such conversation.")
+        if conversation.visitor.processing_restricted:
+            raise ChatError("processing_restricted", RESTRICTED_DETAIL)
+        now = timezone.now()
+        if (
+            conversation.transcript_sent_at
+            and now - conversation.transcript_sent_at < VISITOR_TRANSCRIPT_INTERVAL
+        ):
+            raise ChatError(
+                "rate_limited", "A transcript of this chat was sent a moment ago; try again later."
+            )
+        Conversation.objects.filter(pk=conversation.pk).update(transcript_sent_at=now)
+        transaction.on_commit(
+            lambda: conversation_transcript_visitor_send_task.delay(conversation_id=conversation_id, to=to)
+        )
+
+
+def conversation_transcript_send_to_visitor(*, conversation_id: int, to: str) -> bool:
+    """E-mail the messages (never the notes) as plain text. False if the conversation is gone meanwhile."""
+    to = _clean_email_address(to)
+    conversation = (
+        Conversation.objects.select_related("site", "visitor", "assigned_agent")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        return False
+    transcript = selectors.conversation_transcript(conversation=conversation)
+    transcript["notes"] = []
+    send_mail(
+        subject=f"Your chat with {conversation.site.name}",
+        message=_transcript_text(transcript),
+        from_email=None,
+        recipient_list=[to],
+    )
+    return True

@@ -4,7 +4,11 @@ from celery import shared_task
 
 from accounts.models import User
 from conversations.offline import conversation_offline_email_send
-from conversations.services import ChatError, conversation_transcript_email_send
+from conversations.services import (
+    ChatError,
+    conversation_transcript_email_send,
+    conversation_transcript_send_to_visitor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +30,9 @@ def conversation_transcript_email_send_task(*, agent_id: int, conversation_id: i
 def conversation_offline_email_send_task(*, conversation_id: int) -> None:
     """Tell the site about a message left while nobody was online; SMTP failures are retried."""
     conversation_offline_email_send(conversation_id=conversation_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def conversation_transcript_visitor_send_task(*, conversation_id: int, to: str) -> None:
+    """Send the transcript a visitor asked for in the widget; SMTP failures are retried."""
+    conversation_transcript_send_to_visitor(conversation_id=conversation_id, to=to)

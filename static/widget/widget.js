@@ -101,7 +101,10 @@
       offlineIntro: "No agent is online right now. Leave your e-mail and message, and we'll answer by e-mail or here.",
       offlineSent: "Thank you! We'll get back to you as soon as we can.",
       required: "Please fill in this field.",
-      badEmail: "Please enter a valid e-mail address."
+      badEmail: "Please enter a valid e-mail address.",
+      transcript: "E-mail me this chat",
+      transcriptEmail: "Your e-mail address",
+      transcriptSent: "We've sent you the transcript."
     },
     de: {
       openChat: "Chat öffnen",
@@ -141,7 +144,10 @@
       offlineIntro: "Gerade ist niemand online. Hinterlassen Sie Ihre E-Mail-Adresse und Nachricht, wir antworten per E-Mail oder hier.",
       offlineSent: "Vielen Dank! Wir melden uns so bald wie möglich.",
       required: "Bitte füllen Sie dieses Feld aus.",
-      badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein."
+      badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+      transcript: "Chatverlauf per E-Mail",
+      transcriptEmail: "Ihre E-Mail-Adresse",
+      transcriptSent: "Der Chatverlauf wurde an Sie gesendet."
     },
     cs: {
       openChat: "Otevřít chat",
@@ -181,7 +187,10 @@
       offlineIntro: "Právě není nikdo online. Zanechte nám e-mail a zprávu, odpovíme e-mailem nebo zde.",
       offlineSent: "Děkujeme! Ozveme se vám co nejdříve.",
       required: "Vyplňte prosím toto pole.",
-      badEmail: "Zadejte prosím platnou e-mailovou adresu."
+      badEmail: "Zadejte prosím platnou e-mailovou adresu.",
+      transcript: "Poslat chat e-mailem",
+      transcriptEmail: "Váš e-mail",
+      transcriptSent: "Přepis chatu jsme vám odeslali."
     }
   };
 
@@ -376,6 +385,8 @@
     ".cp-pre-go:disabled{opacity:.5;cursor:default}",
     ".cp-pre-err{margin:0;font-size:13px;color:#b91c1c}",
     ".cp-left .cp-launcher,.cp-left .cp-win,.cp-left .cp-bubble-auto{right:auto;left:20px}",
+    ".cp-tools{flex:none;padding:0 14px 8px;font-size:12.5px;color:var(--cp-muted);display:flex;gap:6px;align-items:center;flex-wrap:wrap}",
+    ".cp-tools input{flex:1;min-width:150px;font:inherit;padding:5px 8px;border:1px solid #cbd5e1;border-radius:6px}",
     ".cp-intro{margin:0 0 14px;padding:12px 14px;border-radius:12px;background:var(--cp-soft);color:var(--cp-ink)}",
     ".cp-m{display:flex;flex-direction:column;margin-top:10px;max-width:100%}",
     ".cp-m.cp-cont{margin-top:3px}",
@@ -564,6 +575,36 @@
     win.appendChild(form);
     win.appendChild(count);
 
+    // "E-mail me this chat": a link, then an address field; the server sends it (transcript.request).
+    var tools = h("div", "cp-tools");
+    tools.hidden = true;
+    var trLink = h("button", "cp-act cp-tr-open", S.transcript);
+    trLink.type = "button";
+    var trForm = h("form", "cp-tr");
+    trForm.hidden = true;
+    trForm.setAttribute("novalidate", "");
+    var trEmail = h("input", "");
+    trEmail.type = "email";
+    trEmail.autocomplete = "email";
+    trEmail.placeholder = S.transcriptEmail;
+    trEmail.setAttribute("aria-label", S.transcriptEmail);
+    var trGo = h("button", "cp-act", S.send);
+    trGo.type = "submit";
+    var trMsg = h("span", "cp-tr-msg", "");
+    trForm.appendChild(trEmail);
+    trForm.appendChild(trGo);
+    tools.appendChild(trLink);
+    tools.appendChild(trForm);
+    tools.appendChild(trMsg);
+    win.appendChild(tools);
+    trLink.addEventListener("click", function () {
+      trLink.hidden = true;
+      trForm.hidden = false;
+      trMsg.textContent = "";
+      trEmail.focus();
+    });
+    trForm.addEventListener("submit", function (ev) { ev.preventDefault(); requestTranscript(); });
+
     var launcher = h("button", "cp-launcher");
     launcher.type = "button";
     launcher.setAttribute("aria-label", S.openChat);
@@ -599,7 +640,8 @@
       conn: conn, log: log, msgs: msgs, typing: typing, offline: offline, form: form,
       input: input, send: send, count: count, launcher: launcher, dot: dot, badge: badge,
       notice: notice, soundBtn: soundBtn, auto: auto, autoText: autoText,
-      intro: intro, pre: pre, preIntro: preIntro, fields: fields, preErr: preErr, preGo: preGo
+      intro: intro, pre: pre, preIntro: preIntro, fields: fields, preErr: preErr, preGo: preGo,
+      tools: tools, trLink: trLink, trForm: trForm, trEmail: trEmail, trGo: trGo, trMsg: trMsg
     };
     pre.addEventListener("submit", function (ev) { ev.preventDefault(); submitContact(); });
 
@@ -851,6 +893,8 @@
     contactGiven: false,
     contactSending: null, // {offline, message} while a contact frame is unanswered
     offlineSent: false,
+    lastConv: null, // the latest conversation, open or closed: the one a transcript is for
+    transcriptPending: false,
     offlineForm: false, // the site has a notification address (welcome)
     contextSent: false,
     theme: { color: "", position: "right", greeting: "", logo_url: null }
@@ -953,6 +997,7 @@
 
   function noteConversation(c) {
     if (!c || typeof c.id !== "number") return;
+    if (state.lastConv == null || c.id >= state.lastConv) state.lastConv = c.id;
     if (c.status === "open" && state.conv !== c.id) setTimeout(renderComposer, 0);
     if (typeof c.last_seq === "number") state.knownLast[c.id] = Math.max(state.knownLast[c.id] || 0, c.last_seq);
     if (c.status === "open") state.conv = c.id;
@@ -1041,6 +1086,10 @@
   // New agent messages count as unread while the window is closed.
   function acceptMessage(m) {
     if (!m || typeof m.id !== "number") return;
+    if (typeof m.conversation === "number" && !(m.conversation <= state.lastConv)) {
+      state.lastConv = m.conversation;
+      if (ui.tools) renderForm();
+    }
     noteSeq(m.conversation, m.seq);
     var entry = state.byId[m.id];
     if (entry) {
@@ -1209,6 +1258,13 @@
       state.syncing = false;
       flushPending();
     },
+    "transcript.ack": function () {
+      state.transcriptPending = false;
+      ui.trGo.disabled = false;
+      ui.trForm.hidden = true;
+      ui.trLink.hidden = false;
+      ui.trMsg.textContent = S.transcriptSent;
+    },
     "contact.ack": function (f) {
       var sending = state.contactSending;
       state.contactSending = null;
@@ -1274,6 +1330,12 @@
     error: function (f) {
       var code = f.code;
       var detail = typeof f.detail === "string" ? f.detail : "";
+      if (state.transcriptPending && !f.client_id && code !== "no_session") {
+        state.transcriptPending = false;
+        ui.trGo.disabled = false;
+        ui.trMsg.textContent = detail;
+        return;
+      }
       if (state.contactSending && !f.client_id && (code === "invalid_field" || code === "contact_required" ||
           code === "processing_restricted")) {
         state.contactSending = null;
@@ -1369,6 +1431,7 @@
     var offline = mode === "offline";
     ui.pre.hidden = mode === "chat";
     ui.form.hidden = mode !== "chat";
+    ui.tools.hidden = mode !== "chat" || (state.conv == null && state.lastConv == null);
     if (mode === "chat") return;
     ui.preIntro.textContent = offline ? S.offlineIntro : S.prechatIntro;
     ui.preGo.textContent = offline ? S.sendOffline : S.startChat;
@@ -1409,6 +1472,16 @@
     };
     ui.preGo.disabled = true;
     sendContact();
+  }
+
+  // (Outside buildView, where `send` names the composer's button.)
+  function requestTranscript() {
+    var conv = state.conv != null ? state.conv : state.lastConv;
+    var email = ui.trEmail.value.trim();
+    if (!email || !ui.trEmail.checkValidity()) { ui.trMsg.textContent = S.badEmail; return; }
+    if (conv == null || !send({ type: "transcript.request", conversation: conv, email: email })) return;
+    state.transcriptPending = true;
+    ui.trGo.disabled = true;
   }
 
   function sendContact() {

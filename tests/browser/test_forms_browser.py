@@ -93,3 +93,22 @@ def test_the_widget_takes_the_sites_colour_position_and_greeting(page, embed, si
     open_chat(page)
     expect(page.locator(".cp-intro")).to_have_text("Servus! Fragen?")
     assert page.locator(".cp-win").bounding_box()["x"] < page.viewport_size["width"] / 2
+
+
+def test_the_visitor_gets_the_transcript_by_email(page, embed, site):  # noqa: F811
+    page.goto(embed(site))
+    wait_connected(page)
+    open_chat(page)
+    expect(page.locator(".cp-tools")).to_be_hidden()  # nothing to send yet
+    send_message(page, "Keep this for me")
+    expect(page.locator(".cp-m-visitor[data-status=sent]")).to_have_count(1, timeout=TIMEOUT_MS)
+
+    page.locator(".cp-tr-open").click()
+    page.locator(".cp-tr input").fill("jo@example.org")
+    page.locator(".cp-tr button").click()
+
+    expect(page.locator(".cp-tr-msg")).to_have_text("We've sent you the transcript.", timeout=TIMEOUT_MS)
+    assert Conversation.objects.get().transcript_sent_at is not None
+    page.locator(".cp-tr-open").click()  # again at once: refused with a reason
+    page.locator(".cp-tr button").click()
+    expect(page.locator(".cp-tr-msg")).to_contain_text("try again later", timeout=TIMEOUT_MS)
