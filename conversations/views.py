@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import membership_list_for_agent, site_member_list
 from chatplatform.lib.spreadsheet import csv_safe
-from conversations import selectors, services
+from conversations import event_schema, selectors, services
 from privacy.storage_inventory import widget_inventory
 
 WIDGET_JS = Path(settings.BASE_DIR) / "static" / "widget" / "widget.js"
@@ -69,6 +69,9 @@ def inbox(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "conversation_url_template": "/dashboard/c/0/",
             "view": view,
             "canned": [{"shortcut": c.shortcut, "text": c.text, "site": c.site.key} for c in canned],
+            # The visitor panel: contact data given and the visit context (conversations.context).
+            "visitor": event_schema.visitor_for_agent(current.visitor) if current else None,
+            "offline": bool(current and current.offline),
         },
     }
     return render(request, "dashboard/inbox.html", context)

@@ -697,6 +697,62 @@
     });
   }
 
+  // ---- visitor panel (contact data and visit context; docs/protocol.md visitor.updated)
+
+  function dlRows(dl, rows) {
+    dl.textContent = "";
+    rows.forEach(([label, value]) => {
+      if (!value) return;
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      dl.append(dt, dd);
+    });
+    if (!dl.children.length) {
+      const dd = document.createElement("dd");
+      dd.className = "vi-none";
+      dd.textContent = "—";
+      dl.append(dd);
+    }
+  }
+
+  function renderVisitor(v) {
+    const panel = document.getElementById("visitor-info");
+    if (!panel || !v) return;
+    state.visitorId = v.id;
+    const ctx = v.context || {};
+    dlRows(document.getElementById("vi-contact"), [
+      ["Name", v.name],
+      ["E-mail", v.email],
+      ["Phone", v.phone],
+      ["Id", v.label],
+    ]);
+    const page = ctx.page || {};
+    dlRows(document.getElementById("vi-visit"), [
+      ["Page", [page.title, page.path].filter(Boolean).join(" · ")],
+      ["Browser", ctx.browser],
+      ["System", ctx.os],
+      ["Device", ctx.device],
+      ["Came from", ctx.referrer],
+      ["Screen", ctx.screen],
+      ["Country", ctx.country],
+    ]);
+    const pages = Array.isArray(ctx.pages) ? ctx.pages : [];
+    const list = document.getElementById("vi-pages");
+    list.textContent = "";
+    pages.slice().reverse().forEach((p) => {
+      const li = document.createElement("li");
+      li.textContent = String(p.path || "");
+      const sec = document.createElement("span");
+      sec.className = "vi-sec";
+      sec.textContent = p.seconds ? ` · ${p.seconds} s` : "";
+      li.append(sec);
+      list.append(li);
+    });
+    document.getElementById("vi-pages-block").hidden = !pages.length;
+  }
+
   function updateCurrentHeader(c) {
     if (!els.assignee || !("assigned_agent" in c)) return;
     const a = c.assigned_agent;
@@ -936,6 +992,10 @@
 
     "note.new"(f) {
       renderNote(f.note);
+    },
+
+    "visitor.updated"(f) {
+      if (f.visitor && f.visitor.id === state.visitorId) renderVisitor(f.visitor);
     },
 
     "note.ack"(f) {
@@ -1328,6 +1388,11 @@
   // ---- Start ---------------------------------------------------------------
 
   function init() {
+    if (config.visitor) {
+      renderVisitor(config.visitor);
+      const offline = document.getElementById("vi-offline");
+      if (offline) offline.hidden = !config.offline;
+    }
     if (els.messages) {
       els.messages.querySelectorAll("li.note[data-note-id]").forEach((li) => {
         state.renderedNotes.add(Number(li.dataset.noteId));

@@ -148,3 +148,52 @@ def test_a_restricted_visitor_is_told_why_a_message_was_not_stored(daphne_server
     expect(failed.locator(".cp-act")).to_have_text("Edit")  # not retried: it would be refused again
     assert list(Message.objects.values_list("body", flat=True)) == ["first"]
     shop.context.close()
+
+
+def test_the_agent_sees_who_the_visitor_is_and_where_with_consent_more(
+    daphne_server, chromium, embedded_shop
+):
+    """Pre-chat answers and the visit context reach the dashboard's visitor panel, live."""
+    shop_page, site = embedded_shop
+    type(site).objects.filter(pk=site.pk).update(prechat_name="optional", prechat_email="required")
+    shop_page.html = (
+        "<!doctype html><meta charset=utf-8><title>Running shoes</title><h1>Shoes</h1>"
+        "<script>window.chatplatform=function(){(chatplatform.q=chatplatform.q||[]).push(arguments)};"
+        "chatplatform('consent', {analytics: true, marketing: false});</script>"
+        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        'data-test-open-shadow="1" async></script>'
+    )
+    agent_create(
+        site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
+    )
+    dashboard = chromium.new_context(viewport={"width": 1400, "height": 800}).new_page()
+    dashboard.goto(f"{daphne_server.url}/dashboard/")
+    dashboard.fill("input[name=username]", "alice@shop.example")
+    dashboard.fill("input[name=password]", PASSWORD)
+    dashboard.click("button[type=submit]")
+    expect(dashboard.locator("#connection-status")).to_have_attribute(
+        "data-state", "live", timeout=TIMEOUT_MS
+    )
+
+    shop = chromium.new_context().new_page()
+    shop.goto(shop_page)
+    shop.click(".cp-launcher")
+    shop.fill(".cp-pre [name=name]", "Jo <b>Example</b>")
+    shop.fill(".cp-pre [name=email]", "jo@example.org")
+    shop.click(".cp-pre-go")
+    shop.fill(".cp-input", "Which size?")
+    shop.press(".cp-input", "Enter")
+
+    row = dashboard.locator("li.conv").filter(has_text="Which size?")
+    expect(row).to_be_visible(timeout=TIMEOUT_MS)
+    row.locator("a").first.click()
+    panel = dashboard.locator("#visitor-info")
+    expect(panel).to_contain_text("Jo <b>Example</b>")  # as text, never as markup
+    expect(panel).to_contain_text("jo@example.org")
+    expect(panel).to_contain_text("Running shoes · /")
+    expect(panel.locator("#vi-pages li")).to_have_count(1)
+
+    shop.reload()  # a new page: the panel follows live
+    expect(panel.locator("#vi-pages li")).to_have_count(2, timeout=TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dashboard.screenshot(path=str(SCREENSHOTS / "dashboard-visitor-panel.png"))

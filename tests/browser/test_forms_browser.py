@@ -88,7 +88,8 @@ def test_the_widget_takes_the_sites_colour_position_and_greeting(page, embed, si
     wait_connected(page)
 
     launcher = page.locator(".cp-launcher")
-    assert launcher.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(22, 163, 74)"
+    # The launcher's background has a transition: wait for it to settle on the site's colour.
+    expect(launcher).to_have_css("background-color", "rgb(22, 163, 74)", timeout=TIMEOUT_MS)
     assert launcher.bounding_box()["x"] < page.viewport_size["width"] / 2
     open_chat(page)
     expect(page.locator(".cp-intro")).to_have_text("Servus! Fragen?")
