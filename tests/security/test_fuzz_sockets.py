@@ -29,7 +29,7 @@ PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_t
 DOCUMENTED_TYPES = set(re.findall(r'"type": "([a-z._]+)"', PROTOCOL))
 DOCUMENTED_ERRORS = set(re.findall(r"^\| `([a-z_]+)` \|", PROTOCOL, re.MULTILINE)) - {"server_error"}
 
-# FUZZ_EXAMPLES=1000 for a deeper run than the suite's.
+# FUZZ_EXAMPLES=1500 (with pytest's --timeout=0) for a deeper run than the suite's.
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
     deadline=None,
