@@ -80,10 +80,13 @@ def test_payloads_render_as_text_in_the_widget_and_the_dashboard(chromium, daphn
         # --- the dashboard: server-rendered history, then a live message ---
         dashboard = dashboard_context.new_page()
         fail_on_dialog(dashboard, dialogs)
+        page_errors: list[str] = []
+        dashboard.on("pageerror", lambda exc: page_errors.append(str(exc)))
         log_in(dashboard, daphne_server, "ann@demo.example")
         dashboard.goto(f"{daphne_server.url}/dashboard/c/{conversation.pk}/")
         expect(dashboard.locator("#messages .msg-visitor .msg-bubble")).to_have_text(XSS_PAYLOADS)
         expect(dashboard.locator("#messages .msg-agent .msg-author").first).to_have_text(AGENT_NAME)
+        assert page_errors == []
         expect(dashboard.locator("#connection-status")).to_have_attribute(
             "data-state", "live", timeout=TIMEOUT_MS
         )
