@@ -1,6 +1,7 @@
 # make run    - the embedded demo: SQLite, no services needed (see README.md)
 # make test   - the whole test suite
 # make bench  - the benchmarks in bench/
+# make messages - regenerate the translation catalogs in locale/ (needs GNU gettext)
 # .venv is created and installed on first use and again whenever pyproject.toml changes.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench migrate lint clean distclean
+.PHONY: run test bench migrate lint messages clean distclean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
@@ -46,6 +47,20 @@ bench: $(STAMP)
 		echo "== $$f"; $(PY) "$$f" $(ARGS); \
 	done; \
 	[ -n "$$found" ] || { echo "No benchmarks found (bench/__main__.py or bench/bench_*.py)."; exit 1; }
+
+# Translations (README "Languages"): collect the strings of the code, templates and
+# static/dashboard/*.js into locale/<lang>/LC_MESSAGES/{django,djangojs}.po, keeping what is
+# translated; then translate new or changed entries (no empty or fuzzy ones: a test checks) and
+# run it again to compile the .mo files, which are committed so `make run` needs no gettext.
+LANGS := de cs
+MESSAGES_IGNORE := --ignore=var --ignore=bench --ignore=tests --ignore=docker --ignore='*/tests' \
+	--ignore=build --ignore='*.egg-info'
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages $(addprefix -l ,$(LANGS)) -d django --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages $(addprefix -l ,$(LANGS)) -d djangojs --add-location=file \
+		$(MESSAGES_IGNORE) --ignore='static/widget/*'
+	for po in locale/*/LC_MESSAGES/*.po; do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -3,14 +3,18 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import ngettext_lazy
 
 from accounts import login_throttle
 
 
 class ThrottledLoginMixin:
-    throttled_message = (
+    throttled_message = ngettext_lazy(
         "Too many failed sign-ins for this account from your network. "
-        "Wait %(minutes)s minute(s), then try again."
+        "Wait %(minutes)s minute, then try again.",
+        "Too many failed sign-ins for this account from your network. "
+        "Wait %(minutes)s minutes, then try again.",
+        "minutes",
     )
 
     def clean(self):

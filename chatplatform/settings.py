@@ -51,6 +51,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (and before CommonMiddleware): the language comes from the
+    # `django_language` cookie set_language writes, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,7 +168,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- i18n, static, media --------------------------------------------------
+# Dashboard, login, DPO pages and e-mails are translated (locale/, `make messages`). Agents
+# pick a language in the dashboard's top bar (set_language, a cookie); without a choice the
+# browser's Accept-Language decides, else LANGUAGE_CODE. The widget translates itself.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("cs", "Čeština")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
@@ -18,6 +19,10 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language picker's form posts here (django.views.i18n.set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # dashboard.js's strings in the active language, loaded as a same-origin <script> (CSP).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("dashboard/", include("conversations.urls")),
     path("privacy/", include("privacy.urls")),
     path("sites/", include("accounts.urls")),

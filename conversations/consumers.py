@@ -292,7 +292,7 @@ class VisitorConsumer(ChatConsumerBase):
         visitor = self._require_session()
         conversation_id = _int_field(frame, "conversation")
         await database_sync_to_async(services.conversation_transcript_request_by_visitor)(
-            visitor=visitor, conversation_id=conversation_id, to=frame.get("email")
+            visitor=visitor, conversation_id=conversation_id, to=frame.get("email"), lang=frame.get("lang")
         )
         await self.send_json({"type": "transcript.ack", "conversation": conversation_id})
 

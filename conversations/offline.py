@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.selectors import site_online_agents
 from conversations.models import Conversation, Message
@@ -52,24 +54,28 @@ def conversation_offline_email_send(*, conversation_id: int) -> bool:
     first = conversation.messages.filter(author_type=Message.Author.VISITOR).order_by("seq").first()
     visitor, site = conversation.visitor, conversation.site
     link = settings.PUBLIC_URL + reverse("dashboard:conversation", kwargs={"pk": conversation.pk})
-    body = "\n".join(
-        [
-            f"A visitor of {site.name} wrote while no agent was online.",
-            "",
-            f"Name: {visitor.name or '—'}",
-            f"E-mail: {visitor.email or '—'}",
-            f"Phone: {visitor.phone or '—'}",
-            "",
-            "Message:",
-            first.body if first else "",
-            "",
-            f"Answer in the dashboard: {link}",
-        ]
-    )
+    # Written for the site's team in the installation's language (LANGUAGE_CODE): a Celery
+    # task has no request to take a language from.
+    with translation.override(settings.LANGUAGE_CODE):
+        body = "\n".join(
+            [
+                _("A visitor of %(site)s wrote while no agent was online.") % {"site": site.name},
+                "",
+                _("Name: %(value)s") % {"value": visitor.name or "—"},
+                _("E-mail: %(value)s") % {"value": visitor.email or "—"},
+                _("Phone: %(value)s") % {"value": visitor.phone or "—"},
+                "",
+                _("Message:"),
+                first.body if first else "",
+                "",
+                _("Answer in the dashboard: %(link)s") % {"link": link},
+            ]
+        )
+        subject = _("New chat message on %(site)s") % {"site": site.name}
     # The subject holds no visitor data. Reply-To lets the site answer directly; the address was
     # validated as one line (conversations.contact), and Django refuses header newlines anyway.
     EmailMessage(
-        subject=f"New chat message on {site.name}",
+        subject=subject,
         body=body,
         to=[site.notification_email],
         reply_to=[visitor.email] if visitor.email else None,

@@ -13,7 +13,8 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Site, User
 from accounts.selectors import site_member_list
@@ -26,7 +27,7 @@ from conversations.offline import conversation_offline_mark
 from integrations.services import webhook_event_queue
 from privacy.services.ip import ip_for_storage
 from privacy.services.notice import chat_notice_get
-from privacy.services.texts import LANGUAGES
+from privacy.services.texts import LANGUAGES, language_pick
 
 MAX_CLIENT_ID_CHARS = 64
 # Art. 18 GDPR: a restricted visitor's data is kept but not processed further.
@@ -448,49 +449,77 @@ def conversation_note_add(
 
 def _clean_email_address(to: object) -> str:
     if not isinstance(to, str) or not to.strip():
-        raise ChatError("invalid_field", "Give an e-mail address.")
+        raise ChatError("invalid_field", _("Give an e-mail address."))
     to = to.strip()
     # validate_email refuses CR/LF too; Django's mail would also refuse them as header injection.
     try:
         validate_email(to)
     except ValidationError as exc:
-        raise ChatError("invalid_field", "That is not a valid e-mail address.") from exc
+        raise ChatError("invalid_field", _("That is not a valid e-mail address.")) from exc
     return to
 
 
-def conversation_transcript_email_request(*, agent: User, conversation_id: int, to: str) -> None:
-    """Check the request now and send the transcript from a Celery task after commit."""
+def _mail_language(lang: object) -> str:
+    """A language code for an e-mail: "de", "de-AT" -> "de"; anything else -> LANGUAGE_CODE."""
+    if isinstance(lang, str) and lang.strip():
+        code = language_pick(lang)
+        if code == lang.strip().lower().split("-")[0]:
+            return code
+    return settings.LANGUAGE_CODE
+
+
+def conversation_transcript_email_request(
+    *, agent: User, conversation_id: int, to: str, lang: str | None = None
+) -> None:
+    """Check the request now and send the transcript from a Celery task after commit.
+
+    The e-mail is written in `lang`, the sending agent's dashboard language (the
+    view passes the active one); without it, in LANGUAGE_CODE.
+    """
     from conversations.tasks import conversation_transcript_email_send_task
 
     to = _clean_email_address(to)
     if selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id) is None:
         raise ChatError("not_found", "No such conversation.")
+    lang = _mail_language(lang)
     transaction.on_commit(
         lambda: conversation_transcript_email_send_task.delay(
-            agent_id=agent.pk, conversation_id=conversation_id, to=to
+            agent_id=agent.pk, conversation_id=conversation_id, to=to, lang=lang
         )
     )
 
 
 def _transcript_text(transcript: dict) -> str:
+    """The plain-text transcript, in the active language (callers wrap it in translation.override)."""
     conv = transcript["conversation"]
+    if conv["closed_at"]:
+        started = _("Started %(started)s, closed %(closed)s") % {
+            "started": conv["created_at"],
+            "closed": conv["closed_at"],
+        }
+    else:
+        started = _("Started %(started)s") % {"started": conv["created_at"]}
     lines = [
-        f"Transcript of a chat on {conv['site']} with {conv['visitor']}",
-        f"Started {conv['created_at']}" + (f", closed {conv['closed_at']}" if conv["closed_at"] else ""),
+        _("Transcript of a chat on %(site)s with %(visitor)s")
+        % {"site": conv["site"], "visitor": conv["visitor"]},
+        started,
         "",
     ]
-    names = {"visitor": conv["visitor"], "system": "System"}
+    names = {"visitor": conv["visitor"], "system": _("System")}
     for m in transcript["messages"]:
-        author = m["agent"] or names.get(m["author"], "Agent")
+        author = m["agent"] or names.get(m["author"], _("Agent"))
         lines.append(f"[{m['created_at']}] {author}:")
         lines.extend(f"  {line}" for line in m["body"].splitlines() or [""])
     return "\n".join(lines) + "\n"
 
 
-def conversation_transcript_email_send(*, agent: User, conversation_id: int, to: str) -> None:
+def conversation_transcript_email_send(
+    *, agent: User, conversation_id: int, to: str, lang: str | None = None
+) -> None:
     """E-mail the messages of a conversation (never its internal notes) as plain text to `to`.
 
-    Checks again that `agent` is still a member of the conversation's site.
+    Checks again that `agent` is still a member of the conversation's site. Written
+    in `lang` (the agent's dashboard language when asked for), else LANGUAGE_CODE.
     """
     to = _clean_email_address(to)
     conversation = selectors.conversation_get_for_agent(agent=agent, conversation_id=conversation_id)
@@ -498,12 +527,10 @@ def conversation_transcript_email_send(*, agent: User, conversation_id: int, to:
         raise ChatError("not_found", "No such conversation.")
     transcript = selectors.conversation_transcript(conversation=conversation)
     transcript["notes"] = []  # internal: not for whoever reads this mailbox
-    send_mail(
-        subject=f"Chat transcript: {conversation.site.name}",
-        message=_transcript_text(transcript),
-        from_email=None,
-        recipient_list=[to],
-    )
+    with translation.override(_mail_language(lang)):
+        subject = _("Chat transcript: %(site)s") % {"site": conversation.site.name}
+        text = _transcript_text(transcript)
+    send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])
 
 
 # --- Transcripts the visitor asks for ------------------------------------------
@@ -511,15 +538,19 @@ def conversation_transcript_email_send(*, agent: User, conversation_id: int, to:
 VISITOR_TRANSCRIPT_INTERVAL = timedelta(minutes=10)
 
 
-def conversation_transcript_request_by_visitor(*, visitor: Visitor, conversation_id: int, to: str) -> None:
+def conversation_transcript_request_by_visitor(
+    *, visitor: Visitor, conversation_id: int, to: str, lang: str | None = None
+) -> None:
     """The visitor wants their conversation e-mailed to `to`: checked now, sent by a task after commit.
 
     At most one e-mail a conversation every VISITOR_TRANSCRIPT_INTERVAL, so the
     widget cannot be used to send mail in bulk. Refuses a restricted visitor.
+    `lang` is the widget's language (en, de, cs); anything else gets LANGUAGE_CODE.
     """
     from conversations.tasks import conversation_transcript_visitor_send_task
 
     to = _clean_email_address(to)
+    lang = _mail_language(lang)
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update()
@@ -541,12 +572,19 @@ def conversation_transcript_request_by_visitor(*, visitor: Visitor, conversation
             )
         Conversation.objects.filter(pk=conversation.pk).update(transcript_sent_at=now)
         transaction.on_commit(
-            lambda: conversation_transcript_visitor_send_task.delay(conversation_id=conversation_id, to=to)
+            lambda: conversation_transcript_visitor_send_task.delay(
+                conversation_id=conversation_id, to=to, lang=lang
+            )
         )
 
 
-def conversation_transcript_send_to_visitor(*, conversation_id: int, to: str) -> bool:
-    """E-mail the messages (never the notes) as plain text. False if the conversation is gone meanwhile."""
+def conversation_transcript_send_to_visitor(
+    *, conversation_id: int, to: str, lang: str | None = None
+) -> bool:
+    """E-mail the messages (never the notes) as plain text. False if the conversation is gone meanwhile.
+
+    Subject and labels are in `lang`, the widget's language; LANGUAGE_CODE without one.
+    """
     to = _clean_email_address(to)
     conversation = (
         Conversation.objects.select_related("site", "visitor", "assigned_agent")
@@ -557,10 +595,8 @@ def conversation_transcript_send_to_visitor(*, conversation_id: int, to: str) ->
         return False
     transcript = selectors.conversation_transcript(conversation=conversation)
     transcript["notes"] = []
-    send_mail(
-        subject=f"Your chat with {conversation.site.name}",
-        message=_transcript_text(transcript),
-        from_email=None,
-        recipient_list=[to],
-    )
+    with translation.override(_mail_language(lang)):
+        subject = _("Your chat with %(site)s") % {"site": conversation.site.name}
+        text = _transcript_text(transcript)
+    send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])
     return True

@@ -9,6 +9,8 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
@@ -51,10 +53,10 @@ def inbox(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "conversations": selectors.conversation_list_for_agent(agent=request.user, view=view),
         "view": view,
         "inbox_views": [
-            ("mine", "Mine"),
-            ("unassigned", "Unassigned"),
-            ("open", "All open"),
-            ("closed", "Closed"),
+            ("mine", _("Mine")),
+            ("unassigned", _("Unassigned")),
+            ("open", _("All open")),
+            ("closed", _("Closed")),
         ],
         "current": current,
         "messages": messages,
@@ -121,12 +123,15 @@ def transcript_email(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = _conversation_or_404(request, pk)
     try:
         services.conversation_transcript_email_request(
-            agent=request.user, conversation_id=conversation.pk, to=request.POST.get("to", "")
+            agent=request.user,
+            conversation_id=conversation.pk,
+            to=request.POST.get("to", ""),
+            lang=get_language(),  # the transcript is written in the agent's dashboard language
         )
     except services.ChatError as exc:
         flash.error(request, exc.detail)
     else:
-        flash.success(request, "The transcript is on its way.")
+        flash.success(request, _("The transcript is on its way."))
     return redirect("dashboard:conversation", pk=conversation.pk)
 
 

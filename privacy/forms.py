@@ -1,6 +1,7 @@
 """Parsing only: the rules live in privacy.services.subjects."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from privacy.models import DataSubjectRequest
 
@@ -8,9 +9,9 @@ ERASE_CONFIRMATION = "ERASE"
 
 
 class RectifyForm(forms.Form):
-    name = forms.CharField(required=False, max_length=200)
-    email = forms.CharField(required=False, max_length=254, label="E-mail")
-    phone = forms.CharField(required=False, max_length=50)
+    name = forms.CharField(required=False, max_length=200, label=_("Name"))
+    email = forms.CharField(required=False, max_length=254, label=_("E-mail"))
+    phone = forms.CharField(required=False, max_length=50, label=_("Phone"))
 
 
 class SubjectRequestForm(forms.Form):
@@ -19,9 +20,16 @@ class SubjectRequestForm(forms.Form):
 
 
 class EraseForm(forms.Form):
-    confirm = forms.CharField(label=f'Type "{ERASE_CONFIRMATION}" to confirm')
+    confirm = forms.CharField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Set per instance: formatting a lazy string at import would fix its language.
+        self.fields["confirm"].label = _('Type "%(word)s" to confirm') % {"word": ERASE_CONFIRMATION}
 
     def clean_confirm(self) -> str:
         if self.cleaned_data["confirm"].strip() != ERASE_CONFIRMATION:
-            raise forms.ValidationError(f'Type "{ERASE_CONFIRMATION}" in capitals to confirm.')
+            raise forms.ValidationError(
+                _('Type "%(word)s" in capitals to confirm.') % {"word": ERASE_CONFIRMATION}
+            )
         return ERASE_CONFIRMATION

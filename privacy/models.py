@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Site
 
@@ -74,15 +75,15 @@ class DataSubjectRequest(models.Model):
     """A request under Art. 15-18/20 GDPR, tracked until it is answered."""
 
     class Kind(models.TextChoices):
-        ACCESS = "access", "Access / portability (Art. 15, 20)"
-        ERASURE = "erasure", "Erasure (Art. 17)"
-        RECTIFICATION = "rectification", "Rectification (Art. 16)"
-        RESTRICTION = "restriction", "Restriction (Art. 18)"
+        ACCESS = "access", _("Access / portability (Art. 15, 20)")
+        ERASURE = "erasure", _("Erasure (Art. 17)")
+        RECTIFICATION = "rectification", _("Rectification (Art. 16)")
+        RESTRICTION = "restriction", _("Restriction (Art. 18)")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        REJECTED = "rejected", "Rejected"
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="subject_requests")
     # Cleared when the visitor is erased; subject_ref still ties the request to the audit log.

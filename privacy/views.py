@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language_from_request
+from django.utils.translation import get_language_from_request, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,7 +33,7 @@ def _unavailable(request: HttpRequest, message: str, status: int) -> HttpRespons
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return _unavailable(request, "No such data subject on a site whose privacy you manage.", 404)
+    return _unavailable(request, _("No such data subject on a site whose privacy you manage."), 404)
 
 
 def subject_view(view):
@@ -74,11 +75,11 @@ def _subject_context(visitor, **extra):
 def dpo_home(request: HttpRequest) -> HttpResponse:
     sites = selectors.site_list_for_dpo(user=request.user)
     if not sites:
-        return _unavailable(request, "Only site owners and admins can handle data-subject requests.", 403)
+        return _unavailable(request, _("Only site owners and admins can handle data-subject requests."), 403)
     site_key = request.GET.get("site") or sites[0].key
     site = next((s for s in sites if s.key == site_key), None)
     if site is None:
-        return _unavailable(request, "No such site among those whose privacy you manage.", 404)
+        return _unavailable(request, _("No such site among those whose privacy you manage."), 404)
     query = request.GET.get("q", "").strip()
     results = subjects.data_subject_search(site=site, query=query) if query else None
     return render(
@@ -103,7 +104,7 @@ def subject_request(request: HttpRequest, visitor) -> HttpResponse:
         subjects.subject_request_create(
             site=visitor.site, visitor=visitor, handled_by=request.user, **form.cleaned_data
         )
-        messages.success(request, "Request recorded; it is due in 30 days.")
+        messages.success(request, _("Request recorded; it is due in 30 days."))
     return redirect("privacy:subject", public_id=visitor.public_id)
 
 
@@ -135,7 +136,7 @@ def subject_rectify(request: HttpRequest, visitor) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            messages.success(request, "Contact data saved.")
+            messages.success(request, _("Contact data saved."))
             return redirect("privacy:subject", public_id=visitor.public_id)
     return render(request, "privacy/subject.html", _subject_context(visitor, rectify_form=form), status=400)
 
@@ -151,7 +152,7 @@ def subject_restrict(request: HttpRequest, visitor) -> HttpResponse:
         restricted=restricted,
         request=_open_request(visitor, request.POST),
     )
-    messages.success(request, "Processing restricted." if restricted else "Restriction lifted.")
+    messages.success(request, _("Processing restricted.") if restricted else _("Restriction lifted."))
     return redirect("privacy:subject", public_id=visitor.public_id)
 
 
@@ -167,8 +168,15 @@ def subject_erase(request: HttpRequest, visitor) -> HttpResponse:
         )
         messages.success(
             request,
-            f"Erased: {counts['conversations']} conversation(s), {counts['messages']} message(s) "
-            "and the visitor record.",
+            _("Erased: %(conversations)s, %(messages)s and the visitor record.")
+            % {
+                "conversations": ngettext(
+                    "%(count)d conversation", "%(count)d conversations", counts["conversations"]
+                )
+                % {"count": counts["conversations"]},
+                "messages": ngettext("%(count)d message", "%(count)d messages", counts["messages"])
+                % {"count": counts["messages"]},
+            },
         )
         return redirect(f"{reverse('privacy:dpo')}?site={visitor.site.key}")
     context = _subject_context(visitor, form=form)
@@ -182,7 +190,7 @@ def export_ready(request: HttpRequest, pk: int) -> HttpResponse:
     """Shows the one-time link to the admin who asked for the export."""
     export = selectors.subject_export_get_for_requester(user=request.user, export_id=pk)
     if export is None or not selectors.can_manage_privacy(user=request.user, site=export.site):
-        return _unavailable(request, "No such export of yours.", 404)
+        return _unavailable(request, _("No such export of yours."), 404)
     usable = export.downloaded_at is None and export.expires_at > timezone.now()
     link = (
         reverse("privacy:export-download", args=[export.pk, export_link_token_generator.make_token(export)])
@@ -200,17 +208,17 @@ def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     export = selectors.subject_export_get_for_requester(user=request.user, export_id=pk)
     if export is None or not selectors.can_manage_privacy(user=request.user, site=export.site):
         return _unavailable(
-            request, "No such export of yours. Only the admin who created it can download it.", 404
+            request, _("No such export of yours. Only the admin who created it can download it."), 404
         )
     if export.downloaded_at is not None:
         return _unavailable(
-            request, "This link was used already; the file is deleted. Create a new export.", 410
+            request, _("This link was used already; the file is deleted. Create a new export."), 410
         )
     state = export_link_token_generator.token_state(export, token)
     if state != VALID and state != EXPIRED:
-        return _unavailable(request, "This download link is not valid.", 404)
+        return _unavailable(request, _("This download link is not valid."), 404)
     if state == EXPIRED or export.expires_at <= timezone.now():
-        return _unavailable(request, "This download link has expired. Create a new export.", 410)
+        return _unavailable(request, _("This download link has expired. Create a new export."), 410)
     try:
         content = subjects.subject_export_take(export=export, actor=request.user)
     except subjects.ExportUnavailable as exc:
@@ -270,7 +278,7 @@ def _site_for_privacy_manager(request: HttpRequest, site_key: str) -> Site | Non
 def art30(request: HttpRequest, site_key: str) -> HttpResponse:
     site = _site_for_privacy_manager(request, site_key)
     if site is None:
-        return _unavailable(request, "No such site among those whose privacy you manage.", 404)
+        return _unavailable(request, _("No such site among those whose privacy you manage."), 404)
     paragraphs = {code: texts.privacy_paragraph(site=site, language=code) for code in texts.LANGUAGES}
     return render(
         request,
@@ -299,7 +307,7 @@ def art30_json(request: HttpRequest, site_key: str) -> HttpResponse:
 def dpa_home(request: HttpRequest) -> HttpResponse:
     sites = selectors.site_list_for_dpa(user=request.user)
     if not sites:
-        return _unavailable(request, "Only site owners can accept the data processing agreement.", 403)
+        return _unavailable(request, _("Only site owners can accept the data processing agreement."), 403)
     version = selectors.dpa_version_current()
     acceptances = selectors.dpa_acceptance_list(sites=sites)
     accepted = {a.site_id for a in acceptances if version is not None and a.version_id == version.pk}
@@ -322,12 +330,14 @@ def dpa_accept(request: HttpRequest) -> HttpResponse:
     )
     version = selectors.dpa_version_current()
     if site is None or version is None:
-        return _unavailable(request, "No such site among those you own.", 404)
+        return _unavailable(request, _("No such site among those you own."), 404)
     if request.POST.get("version") != version.version:
         messages.error(
-            request, "That is not the current version any more; read the current one and accept again."
+            request, _("That is not the current version any more; read the current one and accept again.")
         )
         return redirect("privacy:dpa")
     dpa.dpa_accept(site=site, version=version, user=request.user)
-    messages.success(request, f"{site.name}: DPA {version.version} accepted.")
+    messages.success(
+        request, _("%(site)s: DPA %(version)s accepted.") % {"site": site.name, "version": version.version}
+    )
     return redirect("privacy:dpa")

@@ -152,3 +152,20 @@ def test_the_task_sends_nothing_once_the_agent_left_the_site(bob, conversation, 
         agent_id=bob.pk, conversation_id=conversation.pk, to="x@example.com"
     )
     assert mailoutbox == []
+
+
+def test_the_e_mail_is_in_the_agents_dashboard_language(
+    client, bob, conversation, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(bob)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/dashboard/c/{conversation.pk}/email/",
+            {"to": "boss@example.org"},
+            HTTP_ACCEPT_LANGUAGE="de",
+        )
+
+    [mail] = mailoutbox
+    assert response.status_code == 302
+    assert mail.subject == "Chatverlauf: Site A" and mail.body.startswith("Verlauf eines Chats auf Site A")

@@ -13,6 +13,10 @@
  *     and buildMessage() below produce the same markup.
  *
  * Every piece of chat text goes into the DOM through textContent, never HTML.
+ *
+ * UI strings go through gettext() and interpolate(…, true) from Django's
+ * JavaScript catalog (/jsi18n/, loaded by the template before this file, in
+ * the dashboard's language); `make messages` collects them into locale/.
  */
 (function () {
   "use strict";
@@ -20,6 +24,22 @@
   const configEl = document.getElementById("dashboard-config");
   if (!configEl) return;
   const config = JSON.parse(configEl.textContent);
+
+  // Without the catalog (it failed to load) the strings stay English.
+  const gettext = window.gettext || ((s) => s);
+  // Called with named=true: "%(name)s" placeholders from an object.
+  const interpolate =
+    window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_m, key) => String(obj[key])));
+  const ERROR_TEXT = {
+    conversation_closed: gettext("This conversation is closed."),
+    not_found: gettext("No such conversation."),
+    processing_restricted: gettext(
+      "Processing of this chat is restricted at the visitor's request; nothing new is stored.",
+    ),
+    rate_limited: gettext("Too many messages at once; wait a moment and try again."),
+  };
+  // Dates and times in the page's language, not the browser's.
+  const LOCALE = document.documentElement.lang || undefined;
 
   const BACKOFF_MIN_MS = 500;
   const BACKOFF_MAX_MS = 30000;
@@ -136,13 +156,15 @@
     const d = new Date(t);
     const now = new Date();
     const diff = now - d;
-    if (diff < 60 * 1000) return "now";
-    if (diff < 60 * 60 * 1000) return `${Math.floor(diff / 60000)} min`;
-    if (sameDay(d, now)) return d.toLocaleTimeString([], hm);
-    if (diff < 6 * 24 * 3600 * 1000) return d.toLocaleDateString([], { weekday: "short" });
+    if (diff < 60 * 1000) return gettext("now");
+    if (diff < 60 * 60 * 1000) {
+      return interpolate(gettext("%(minutes)s min"), { minutes: Math.floor(diff / 60000) }, true);
+    }
+    if (sameDay(d, now)) return d.toLocaleTimeString(LOCALE, hm);
+    if (diff < 6 * 24 * 3600 * 1000) return d.toLocaleDateString(LOCALE, { weekday: "short" });
     const opts = { day: "numeric", month: "short" };
     if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
-    return d.toLocaleDateString([], opts);
+    return d.toLocaleDateString(LOCALE, opts);
   }
 
   /** Message style: "14:20" today, else "27 Nov, 14:20". */
@@ -150,8 +172,8 @@
     const t = timeOf(iso);
     if (!t) return "";
     const d = new Date(t);
-    if (sameDay(d, new Date())) return d.toLocaleTimeString([], hm);
-    return `${d.toLocaleDateString([], { day: "numeric", month: "short" })}, ${d.toLocaleTimeString([], hm)}`;
+    if (sameDay(d, new Date())) return d.toLocaleTimeString(LOCALE, hm);
+    return `${d.toLocaleDateString(LOCALE, { day: "numeric", month: "short" })}, ${d.toLocaleTimeString(LOCALE, hm)}`;
   }
 
   function refreshTimes(root) {
@@ -160,7 +182,7 @@
       if (!iso) return;
       if (node.classList.contains("conv-time")) node.textContent = formatShort(iso);
       else node.textContent = formatMessageTime(iso);
-      node.title = new Date(timeOf(iso)).toLocaleString();
+      node.title = new Date(timeOf(iso)).toLocaleString(LOCALE);
     });
   }
 
@@ -307,14 +329,14 @@
     const top = el("span", "conv-top");
     top.append(el("span", "conv-visitor"), el("time", "conv-time"));
     const preview = el("span", "conv-preview");
-    const typing = el("span", "conv-typing", "typing…");
+    const typing = el("span", "conv-typing", gettext("typing…"));
     typing.hidden = true;
-    preview.append(typing, el("span", "conv-preview-text", "No messages yet"));
+    preview.append(typing, el("span", "conv-preview-text", gettext("No messages yet")));
     const bottom = el("span", "conv-bottom");
     const badge = el("span", "badge conv-unread", "0");
     badge.hidden = true;
-    badge.setAttribute("aria-label", "unread messages");
-    bottom.append(el("span", "conv-site"), el("span", "conv-assignee is-unassigned", "Unassigned"), badge);
+    badge.setAttribute("aria-label", gettext("unread messages"));
+    bottom.append(el("span", "conv-site"), el("span", "conv-assignee is-unassigned", gettext("Unassigned")), badge);
     main.append(top, preview, bottom);
     a.append(avatar, main);
     li.append(a);
@@ -322,12 +344,12 @@
   }
 
   function previewText(lastMessage, agentObj) {
-    if (!lastMessage) return "No messages yet";
+    if (!lastMessage) return gettext("No messages yet");
     const body = String(lastMessage.body || "").replace(/\s+/g, " ").trim();
     if (lastMessage.author === "agent") {
-      if (agentObj && state.me && agentObj.id === state.me) return `You: ${body}`;
+      if (agentObj && state.me && agentObj.id === state.me) return `${gettext("You:")} ${body}`;
       if (agentObj && agentObj.name) return `${agentObj.name}: ${body}`;
-      return `Agent: ${body}`;
+      return `${gettext("Agent:")} ${body}`;
     }
     return body;
   }
@@ -392,12 +414,12 @@
       as.className = "conv-assignee";
       if (!a) {
         as.classList.add("is-unassigned");
-        as.textContent = "Unassigned";
+        as.textContent = gettext("Unassigned");
       } else if (state.me && a.id === state.me) {
         as.classList.add("is-me");
-        as.textContent = "You";
+        as.textContent = gettext("You");
       } else {
-        as.textContent = a.name || "Agent";
+        as.textContent = a.name || gettext("Agent");
       }
     }
     // Preview: prefer the message that just arrived (it names the agent).
@@ -476,13 +498,13 @@
   }
 
   function agentLabel(agentObj) {
-    if (agentObj && state.me && agentObj.id === state.me) return "You";
-    return (agentObj && agentObj.name) || "Agent";
+    if (agentObj && state.me && agentObj.id === state.me) return gettext("You");
+    return (agentObj && agentObj.name) || gettext("Agent");
   }
 
   function visitorLabel() {
     const h = $("current-visitor");
-    return h ? h.textContent : "Visitor";
+    return h ? h.textContent : gettext("Visitor");
   }
 
   /** Same markup as templates/dashboard/_message.html. */
@@ -502,7 +524,7 @@
     else if (m.author === "visitor") meta.append(el("span", "msg-author", visitorLabel()));
     const t = el("time", null, formatMessageTime(m.created_at));
     t.setAttribute("datetime", m.created_at || "");
-    t.title = m.created_at ? new Date(timeOf(m.created_at)).toLocaleString() : "";
+    t.title = m.created_at ? new Date(timeOf(m.created_at)).toLocaleString(LOCALE) : "";
     meta.append(t);
     return meta;
   }
@@ -548,7 +570,7 @@
     const li = el("li", "msg msg-agent is-mine is-pending");
     li.append(el("div", "msg-bubble", body));
     const meta = el("div", "msg-meta");
-    meta.append(el("span", "msg-status", "Sending…"));
+    meta.append(el("span", "msg-status", gettext("Sending…")));
     li.append(meta);
     return li;
   }
@@ -561,7 +583,7 @@
     li.dataset.at = n.created_at || "";
     li.append(el("div", "note-bubble", n.body));
     const meta = el("div", "msg-meta");
-    meta.append(el("span", "note-label", "Internal note"), el("span", "msg-author", agentLabel(n.author)));
+    meta.append(el("span", "note-label", gettext("Internal note")), el("span", "msg-author", agentLabel(n.author)));
     const t = el("time", null, formatMessageTime(n.created_at));
     t.setAttribute("datetime", n.created_at || "");
     meta.append(t);
@@ -610,11 +632,12 @@
     const body = els.input.value;
     if (!body.trim()) return;
     if ([...body].length > state.maxBodyChars) {
-      toast(`A note has at most ${state.maxBodyChars} characters.`, "error");
+      const text = gettext("A note has at most %(count)s characters.");
+      toast(interpolate(text, { count: state.maxBodyChars }, true), "error");
       return;
     }
     const clientId = newClientId();
-    const li = buildNote({ body, author: { id: state.me, name: "You" }, created_at: "" });
+    const li = buildNote({ body, author: { id: state.me, name: gettext("You") }, created_at: "" });
     li.classList.add("is-pending");
     li.querySelector("time").textContent = "Saving…";
     state.pendingNotes.set(clientId, { conversation: state.current, body, el: li });
@@ -625,7 +648,7 @@
     autosize();
     updateCounter();
     if (!send({ type: "note.add", conversation: state.current, client_id: clientId, body })) {
-      failNote(clientId, "not connected");
+      failNote(clientId, gettext("not connected"));
     }
     els.input.focus();
   }
@@ -636,7 +659,7 @@
     state.pendingNotes.delete(clientId);
     p.el.classList.remove("is-pending");
     p.el.classList.add("is-failed");
-    p.el.querySelector("time").textContent = `Not saved: ${reason}`;
+    p.el.querySelector("time").textContent = interpolate(gettext("Not saved: %(reason)s"), { reason }, true);
   }
 
   function markFailed(clientId, reason) {
@@ -647,15 +670,17 @@
     p.el.classList.add("is-failed");
     const meta = p.el.querySelector(".msg-meta");
     meta.textContent = "";
-    meta.append(el("span", "msg-status", reason ? `Not sent: ${reason}` : "Not sent"));
-    const retry = el("button", "msg-retry", "Retry");
+    meta.append(
+      el("span", "msg-status", reason ? interpolate(gettext("Not sent: %(reason)s"), { reason }, true) : gettext("Not sent")),
+    );
+    const retry = el("button", "msg-retry", gettext("Retry"));
     retry.type = "button";
     retry.addEventListener("click", () => {
       p.failed = false;
       p.el.classList.remove("is-failed");
       p.el.classList.add("is-pending");
       meta.textContent = "";
-      meta.append(el("span", "msg-status", "Sending…"));
+      meta.append(el("span", "msg-status", gettext("Sending…")));
       sendPending(clientId, p);
     });
     meta.append(retry);
@@ -679,7 +704,7 @@
     state.closed = true;
     els.pane.classList.add("is-closed");
     if (els.status) {
-      els.status.textContent = "Closed";
+      els.status.textContent = gettext("Closed");
       els.status.className = "pill pill-closed";
     }
     if (els.closeBtn) els.closeBtn.hidden = true;
@@ -693,7 +718,7 @@
     stopTyping();
     // Replies still waiting can never be stored now.
     state.pending.forEach((p, id) => {
-      if (p.conversation === state.current && !p.failed) markFailed(id, "the conversation is closed");
+      if (p.conversation === state.current && !p.failed) markFailed(id, gettext("the conversation is closed"));
     });
   }
 
@@ -723,20 +748,20 @@
     state.visitorId = v.id;
     const ctx = v.context || {};
     dlRows(document.getElementById("vi-contact"), [
-      ["Name", v.name],
-      ["E-mail", v.email],
-      ["Phone", v.phone],
-      ["Id", v.label],
+      [gettext("Name"), v.name],
+      [gettext("E-mail"), v.email],
+      [gettext("Phone"), v.phone],
+      [gettext("Id"), v.label],
     ]);
     const page = ctx.page || {};
     dlRows(document.getElementById("vi-visit"), [
-      ["Page", [page.title, page.path].filter(Boolean).join(" · ")],
-      ["Browser", ctx.browser],
-      ["System", ctx.os],
-      ["Device", ctx.device],
-      ["Came from", ctx.referrer],
-      ["Screen", ctx.screen],
-      ["Country", ctx.country],
+      [gettext("Page"), [page.title, page.path].filter(Boolean).join(" · ")],
+      [gettext("Browser"), ctx.browser],
+      [gettext("System"), ctx.os],
+      [gettext("Device"), ctx.device],
+      [gettext("Came from"), ctx.referrer],
+      [gettext("Screen"), ctx.screen],
+      [gettext("Country"), ctx.country],
     ]);
     const pages = Array.isArray(ctx.pages) ? ctx.pages : [];
     const list = document.getElementById("vi-pages");
@@ -756,12 +781,16 @@
   function updateCurrentHeader(c) {
     if (!els.assignee || !("assigned_agent" in c)) return;
     const a = c.assigned_agent;
-    if (!a) els.assignee.textContent = "Unassigned";
-    else els.assignee.textContent = `Assigned to ${state.me && a.id === state.me ? "you" : a.name || "an agent"}`;
+    if (!a) els.assignee.textContent = gettext("Unassigned");
+    else if (state.me && a.id === state.me) els.assignee.textContent = gettext("Assigned to you");
+    else {
+      const name = a.name || gettext("an agent");
+      els.assignee.textContent = interpolate(gettext("Assigned to %(name)s"), { name }, true);
+    }
     if (els.assignSelect) {
       const value = a ? String(a.id) : "";
       if (a && ![...els.assignSelect.options].some((o) => o.value === value)) {
-        els.assignSelect.append(new Option(a.name || "Agent", value));
+        els.assignSelect.append(new Option(a.name || gettext("Agent"), value));
       }
       els.assignSelect.value = value;
       els.assignSelect.dataset.current = value;
@@ -799,7 +828,7 @@
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = null;
     if (state.ws) return;
-    setConn("connecting", state.attempt ? "Reconnecting…" : "Connecting…");
+    setConn("connecting", state.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
     let ws;
     try {
       ws = new WebSocket(wsUrl());
@@ -812,7 +841,7 @@
     ws.addEventListener("open", () => {
       if (state.ws !== ws) return;
       opened = true;
-      setConn("live", "Live");
+      setConn("live", gettext("Live"));
       clearTimeout(state.stableTimer);
       state.stableTimer = setTimeout(() => (state.attempt = 0), STABLE_AFTER_MS);
       onConnected();
@@ -856,7 +885,7 @@
       .then((response) => {
         // login_required answers with a redirect to the login page.
         if (response.type === "opaqueredirect") {
-          setConn("offline", "Signed out");
+          setConn("offline", gettext("Signed out"));
           location.reload();
         }
       })
@@ -874,7 +903,7 @@
     const delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.7 + Math.random() * 0.6)));
     state.attempt += 1;
     const secs = Math.max(1, Math.round(delay / 1000));
-    setConn("offline", `Offline · retrying in ${secs} s`);
+    setConn("offline", interpolate(gettext("Offline · retrying in %(seconds)s s"), { seconds: secs }, true));
     state.reconnectTimer = setTimeout(connect, delay);
   }
 
@@ -985,7 +1014,7 @@
         if (c.status === "closed") setClosed();
         if (els.closeBtn) {
           els.closeBtn.disabled = false;
-          els.closeBtn.textContent = "Close conversation";
+          els.closeBtn.textContent = gettext("Close conversation");
         }
       }
     },
@@ -1020,7 +1049,8 @@
     },
 
     error(f) {
-      const detail = f.detail || f.code || "Something went wrong.";
+      // The server's `detail` is English protocol text; known codes get the dashboard's words.
+      const detail = ERROR_TEXT[f.code] || f.detail || f.code || gettext("Something went wrong.");
       if (state.assignWanted !== null && els.assignSelect) {
         // Only one assign frame is in flight at a time: this refusal is its answer.
         els.assignSelect.value = els.assignSelect.dataset.current || "";
@@ -1038,7 +1068,7 @@
       if (f.code === "not_found" || f.code === "conversation_closed") state.syncing = false;
       if (els.closeBtn && !state.closed) {
         els.closeBtn.disabled = false;
-        els.closeBtn.textContent = "Close conversation";
+        els.closeBtn.textContent = gettext("Close conversation");
       }
     },
   };
@@ -1050,7 +1080,7 @@
     const online = value === "online";
     els.toggle.checked = online;
     els.toggle.setAttribute("aria-checked", String(online));
-    if (els.toggleLabel) els.toggleLabel.textContent = online ? "Online" : "Away";
+    if (els.toggleLabel) els.toggleLabel.textContent = online ? gettext("Online") : gettext("Away");
   }
 
   if (els.toggle) {
@@ -1059,7 +1089,7 @@
       const wanted = els.toggle.checked ? "online" : "away";
       if (!send({ type: "presence", availability: wanted })) {
         setAvailability(wanted === "online" ? "away" : "online");
-        toast("Not connected. Try again in a moment.", "error");
+        toast(gettext("Not connected. Try again in a moment."), "error");
         return;
       }
       // Shown right away; the server's echo confirms or corrects it.
@@ -1121,7 +1151,8 @@
     const body = els.input.value;
     if (!body.trim()) return;
     if ([...body].length > state.maxBodyChars) {
-      toast(`A message has at most ${state.maxBodyChars} characters.`, "error");
+      const text = gettext("A message has at most %(count)s characters.");
+      toast(interpolate(text, { count: state.maxBodyChars }, true), "error");
       return;
     }
     const clientId = newClientId();
@@ -1151,9 +1182,11 @@
     els.composer.classList.toggle("is-note", on);
     if (els.modeReply) els.modeReply.setAttribute("aria-pressed", String(!on));
     if (els.modeNote) els.modeNote.setAttribute("aria-pressed", String(on));
-    els.input.placeholder = on ? "Write an internal note, only agents see it…" : "Write a reply…";
-    els.input.setAttribute("aria-label", on ? "Internal note" : "Reply");
-    if (els.send) els.send.textContent = on ? "Add note" : "Send";
+    els.input.placeholder = on
+      ? gettext("Write an internal note, only agents see it…")
+      : gettext("Write a reply…");
+    els.input.setAttribute("aria-label", on ? gettext("Internal note") : gettext("Reply"));
+    if (els.send) els.send.textContent = on ? gettext("Add note") : gettext("Send");
     if (on) stopTyping();
     els.input.focus();
   }
@@ -1275,11 +1308,11 @@
     els.closeBtn.addEventListener("click", () => {
       if (!state.current || state.closed) return;
       if (!send({ type: "conversation.close", conversation: state.current })) {
-        toast("Not connected. Try again in a moment.", "error");
+        toast(gettext("Not connected. Try again in a moment."), "error");
         return;
       }
       els.closeBtn.disabled = true;
-      els.closeBtn.textContent = "Closing…";
+      els.closeBtn.textContent = gettext("Closing…");
     });
   }
 
@@ -1291,7 +1324,7 @@
       const frame = { type: "conversation.assign", conversation: state.current, agent: value ? Number(value) : null };
       if (!send(frame)) {
         els.assignSelect.value = els.assignSelect.dataset.current || "";
-        toast("Not connected. Try again in a moment.", "error");
+        toast(gettext("Not connected. Try again in a moment."), "error");
         return;
       }
       // Answered by conversation.updated (or an error), which re-enables it.
@@ -1337,7 +1370,12 @@
     const on = permission === "granted" && notifyWanted();
     btn.setAttribute("aria-pressed", String(on));
     btn.disabled = permission === "denied";
-    btn.textContent = permission === "denied" ? "Notifications blocked" : on ? "Notifications on" : "Enable notifications";
+    btn.textContent =
+      permission === "denied"
+        ? gettext("Notifications blocked")
+        : on
+          ? gettext("Notifications on")
+          : gettext("Enable notifications");
     btn.classList.toggle("is-on", on);
   }
 
@@ -1348,7 +1386,7 @@
     if (a && state.me && a.id !== state.me) return;
     const title = (conversation && conversation.site && conversation.site.name) || "Chatplatform";
     try {
-      const n = new Notification(title, { body: "New message", tag: `chatplatform-${Number(m.conversation)}` });
+      const n = new Notification(title, { body: gettext("New message"), tag: `chatplatform-${Number(m.conversation)}` });
       n.onclick = () => {
         window.focus();
         if (m.conversation !== state.current) window.location.assign(conversationUrl(m.conversation));

@@ -1479,7 +1479,7 @@
     var conv = state.conv != null ? state.conv : state.lastConv;
     var email = ui.trEmail.value.trim();
     if (!email || !ui.trEmail.checkValidity()) { ui.trMsg.textContent = S.badEmail; return; }
-    if (conv == null || !send({ type: "transcript.request", conversation: conv, email: email })) return;
+    if (conv == null || !send({ type: "transcript.request", conversation: conv, email: email, lang: LANG })) return;
     state.transcriptPending = true;
     ui.trGo.disabled = true;
   }

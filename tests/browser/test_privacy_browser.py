@@ -41,7 +41,7 @@ def test_an_erasure_on_the_dpo_page_ends_the_widget_and_clears_the_open_dashboar
         expect(dpo.locator("#erase-counts")).to_contain_text("1 conversation with 1 message")
         dpo.fill("input[name=confirm]", "ERASE")
         dpo.click("button:has-text('Erase')")
-        expect(dpo.locator(".alert")).to_contain_text("Erased: 1 conversation(s), 1 message(s)")
+        expect(dpo.locator(".alert")).to_contain_text("Erased: 1 conversation, 1 message")
 
         assert visitor.recv_until(lambda f: f["type"] == "session.ended") == {
             "type": "session.ended",

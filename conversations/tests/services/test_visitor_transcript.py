@@ -74,3 +74,31 @@ def test_a_restricted_visitor_gets_nothing_sent(visitor, chat, mailoutbox):
 
     assert exc.value.code == "processing_restricted" and mailoutbox == []
     assert Conversation.objects.get(pk=chat).transcript_sent_at is None
+
+
+def test_the_transcript_is_written_in_the_widgets_language(
+    visitor, chat, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_transcript_request_by_visitor(
+            visitor=visitor, conversation_id=chat, to="jo@example.org", lang="de"
+        )
+
+    [mail] = mailoutbox
+    assert mail.subject == "Ihr Chat mit Site A"
+    assert mail.body.startswith("Verlauf eines Chats auf Site A mit ")
+    assert "Begonnen " in mail.body and "Where is my parcel?" in mail.body
+    assert "Transcript of" not in mail.body
+
+
+@pytest.mark.parametrize("lang", [None, "", "xx", 42, "zz-DE"])
+def test_an_unknown_language_gets_the_default_one(
+    visitor, chat, mailoutbox, django_capture_on_commit_callbacks, lang
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_transcript_request_by_visitor(
+            visitor=visitor, conversation_id=chat, to="jo@example.org", lang=lang
+        )
+
+    [mail] = mailoutbox
+    assert mail.subject == "Your chat with Site A" and mail.body.startswith("Transcript of a chat on Site A")
