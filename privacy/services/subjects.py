@@ -62,7 +62,8 @@ def data_subject_search(*, site: Site, query: str) -> list[Visitor]:
     whole address), the phone number (digits only, so "+49 30 1234" finds
     "+49-30-1234"; at least 4 digits) or part of the name. Never another site's.
     """
-    query = (query or "").strip()
+    # NUL can be in no stored value, and PostgreSQL refuses it in a query: drop it.
+    query = (query or "").replace("\x00", "").strip()
     if not query:
         return []
     visitors = Visitor.objects.filter(site=site).select_related("site")

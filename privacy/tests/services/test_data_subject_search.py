@@ -37,3 +37,9 @@ def test_it_returns_at_most_the_limit(site_a):
         visitor, _token = visitor_create(site=site_a)
         Visitor.objects.filter(pk=visitor.pk).update(name="Same Name")
     assert len(data_subject_search(site=site_a, query="same name")) == SEARCH_LIMIT
+
+
+def test_a_nul_character_in_the_query_is_ignored(site_a):
+    from privacy.services.subjects import data_subject_search
+
+    assert data_subject_search(site=site_a, query="\x00") == []
