@@ -11,6 +11,7 @@ import logging
 import traceback
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.conf import settings
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from chatplatform.lib.ratelimit import TokenBucket
-from conversations import contact, context, event_schema, selectors, services
+from conversations import contact, context, event_schema, post_queue, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
 from conversations.services import ChatError
 from privacy.services import consent, notice
@@ -106,6 +107,20 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         window = settings.CHAT_RATE_WINDOW_SECONDS
         self.frame_bucket = TokenBucket(getattr(settings, f"CHAT_RATE_{self.rate_role}_FRAMES"), window)
         self.message_bucket = TokenBucket(getattr(settings, f"CHAT_RATE_{self.rate_role}_MESSAGES"), window)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Call the handler at once, without channels' `aclose_old_connections()` hop.
+
+        That hop is a thread-sensitive `sync_to_async` call: it queues every
+        frame and every group event behind all pending database calls of the
+        process, so under load deliveries stall and the socket's channel
+        overflows (events dropped). Every database call here goes through
+        `database_sync_to_async`, which closes old connections itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -234,12 +249,14 @@ class VisitorConsumer(ChatConsumerBase):
 
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         visitor = self._require_session()
-        message, _created = await database_sync_to_async(services.message_post_by_visitor)(
-            visitor=visitor,
-            client_id=frame.get("client_id"),
-            body=frame.get("body"),
-            notice_version=frame.get("notice_version"),
-            notice_language=frame.get("lang"),
+        message, _created = await post_queue.message_post_by_visitor(
+            services.VisitorPost(
+                visitor=visitor,
+                client_id=frame.get("client_id"),
+                body=frame.get("body"),
+                notice_version=frame.get("notice_version"),
+                notice_language=frame.get("lang"),
+            )
         )
         await self.send_json(_ack_frame(message, event_schema.conversation_for_visitor(message.conversation)))
 

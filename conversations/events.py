@@ -4,12 +4,20 @@ Services call `send_event_on_commit`; the event leaves only after the
 transaction that stored its data commits, so no client ever hears of a
 message that a rollback then removed. Group names are built here too, so a
 test can check each service's audience.
+
+Inside daphne, services run in the database thread (`database_sync_to_async`).
+There the event is handed to an outbox task on the event loop and the thread
+goes on at once: waiting for the loop and for Redis would hold up every other
+database call of the process. The outbox sends in commit order. Elsewhere
+(Celery, management commands, plain views) the event is sent before returning.
 """
 
+import asyncio
 import logging
+import weakref
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -40,11 +48,59 @@ def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send(group, payload))
 
 
+# Events waiting for the outbox task, per event loop. Past this many (Redis down
+# or far behind) new ones are dropped and logged: clients catch up with `sync`.
+OUTBOX_LIMIT = 10_000
+_outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue]" = weakref.WeakKeyDictionary()
+
+
 def _send(group: str, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
+    message = {"type": HANDLER, "payload": payload}
+    loop = _event_loop_of_calling_thread()
+    if loop is not None:
+        try:
+            loop.call_soon_threadsafe(_outbox_put, loop, group, message)
+            return
+        except RuntimeError:  # the loop closed after the check
+            pass
     try:
-        async_to_sync(layer.group_send)(group, {"type": HANDLER, "payload": payload})
+        async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception:
         # The data is committed and clients catch up with `sync`; a lost
         # notification must not turn a stored message into an error.
         logger.exception("event fan-out failed group=%s type=%s", group, payload.get("type"))
+
+
+def _event_loop_of_calling_thread() -> asyncio.AbstractEventLoop | None:
+    """The running loop that called this worker thread through sync_to_async, if any."""
+    try:
+        asyncio.get_running_loop()
+        return None  # called on a loop itself: no thread to spare (async_to_sync refuses anyway)
+    except RuntimeError:
+        pass
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _outbox_put(loop: asyncio.AbstractEventLoop, group: str, message: dict[str, Any]) -> None:
+    queue = _outboxes.get(loop)
+    if queue is None:
+        queue = _outboxes[loop] = asyncio.Queue()
+    if getattr(queue, "task", None) is None or queue.task.done():  # type: ignore[attr-defined]
+        # Started again if it was cancelled (a test's teardown); kept on the queue
+        # because the loop holds tasks only weakly.
+        queue.task = loop.create_task(_outbox_drain(queue))  # type: ignore[attr-defined]
+    if queue.qsize() >= OUTBOX_LIMIT:
+        logger.error("event outbox full, dropped group=%s type=%s", group, message["payload"].get("type"))
+        return
+    queue.put_nowait((group, message))
+
+
+async def _outbox_drain(queue: asyncio.Queue) -> None:
+    layer = get_channel_layer()
+    while True:
+        group, message = await queue.get()
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.exception("event fan-out failed group=%s type=%s", group, message["payload"].get("type"))

@@ -5,14 +5,16 @@ after the service returns, and events leave through `send_event_on_commit`.
 Callers (consumers, admin, API, tasks) catch `ChatError` and show its code.
 """
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
 from conversations.offline import conversation_offline_mark
-from integrations.services import webhook_event_queue
+from integrations.services import webhook_event_queue, webhook_events_queue
 from privacy.services.ip import ip_for_storage
 from privacy.services.notice import chat_notice_get
 from privacy.services.texts import LANGUAGES, language_pick
@@ -85,25 +87,58 @@ def _append_message(
     client_id: str | None,
     agent: User | None = None,
 ) -> Message:
-    """Give the message the next seq. Must run inside a transaction.
-
-    The UPDATE takes the conversation's row lock (the write lock on SQLite),
-    so concurrent posts get consecutive seqs with no gaps.
-    """
-    now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1, last_message_at=now)
-    conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
-    conversation.last_message_at = now
-    message = Message.objects.create(
-        conversation=conversation,
-        seq=conversation.last_seq,
-        author_type=author_type,
-        author_agent=agent,
-        body=body,
-        client_id=client_id,
-    )
-    webhook_event_queue(site_id=conversation.site_id, event="message.created", object_id=message.pk)
+    """Store one message with the conversation's next seq and announce it. Inside a transaction."""
+    [message] = _append_messages([(conversation, body, client_id)], author_type=author_type, agent=agent)
     return message
+
+
+def _append_messages(
+    items: list[tuple[Conversation, str, str | None]], *, author_type: str, agent: User | None = None
+) -> list[Message]:
+    """Store [(conversation, body, client_id)] in that order with consecutive seqs; announce each.
+
+    Must run inside a transaction. The UPDATE takes the conversations' row
+    locks (the write lock on SQLite), so concurrent posts get consecutive
+    seqs with no gaps; one UPDATE and one SELECT serve every conversation.
+    """
+    if not items:
+        return []
+    now = timezone.now()
+    counts = Counter(conversation.pk for conversation, _body, _client_id in items)
+    added = (
+        Value(1)
+        if set(counts.values()) == {1}
+        else Case(*(When(pk=pk, then=Value(n)) for pk, n in counts.items()), output_field=IntegerField())
+    )
+    Conversation.objects.filter(pk__in=counts).update(last_seq=F("last_seq") + added, last_message_at=now)
+    last_seqs = dict(Conversation.objects.filter(pk__in=counts).values_list("pk", "last_seq"))
+    next_seq = {pk: last_seqs[pk] - n + 1 for pk, n in counts.items()}
+    messages = []
+    for conversation, body, client_id in items:
+        seq = next_seq[conversation.pk]
+        next_seq[conversation.pk] += 1
+        messages.append(
+            Message(
+                conversation=conversation,
+                seq=seq,
+                author_type=author_type,
+                author_agent=agent,
+                body=body,
+                client_id=client_id,
+            )
+        )
+    if connection.features.can_return_rows_from_bulk_insert:
+        Message.objects.bulk_create(messages)
+    else:  # ids are needed for the events and webhooks
+        for message in messages:
+            message.save(force_insert=True)
+    webhook_events_queue(event="message.created", objects=[(m.conversation.site_id, m.pk) for m in messages])
+    for message in messages:
+        # Each event carries the conversation as it was right after its own message.
+        message.conversation.last_seq = message.seq
+        message.conversation.last_message_at = now
+        _announce_message(message)
+    return messages
 
 
 def _announce_message(message: Message) -> None:
@@ -174,6 +209,17 @@ def visitor_session_start(
 # --- Messages -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class VisitorPost:
+    """One `message.send` of a visitor, as the widget sent it (validated by the service)."""
+
+    visitor: Visitor
+    client_id: object
+    body: object
+    notice_version: object = None
+    notice_language: object = None
+
+
 def message_post_by_visitor(
     *,
     visitor: Visitor,
@@ -189,54 +235,132 @@ def message_post_by_visitor(
     A new conversation records the privacy notice the widget says it showed
     (`notice_version`, `notice_language`) if that is one of the site's versions.
     """
-    body = _clean_body(body)
-    client_id = _clean_client_id(client_id)
+    post = VisitorPost(visitor, client_id, body, notice_version, notice_language)
+    [result] = messages_post_by_visitors([post])
+    if isinstance(result, ChatError):
+        raise result
+    return result
 
-    @transaction.atomic
-    def post() -> tuple[Message, bool]:
-        existing = (
-            Message.objects.filter(conversation__visitor=visitor, client_id=client_id)
-            .select_related("conversation")
-            .first()
+
+def messages_post_by_visitors(posts: list[VisitorPost]) -> list[tuple[Message, bool] | ChatError]:
+    """`message_post_by_visitor` for many posts at once, in one transaction (group commit).
+
+    The result for each post is (message, created) or the ChatError that
+    refused it; a refusal does not affect the other posts. The statements are
+    the same for one post or a hundred, so a daphne process under load stores
+    what its sockets sent meanwhile in one commit (conversations.post_queue).
+    If the batch hits a unique-constraint race or a deadlock, each post is
+    done again on its own.
+    """
+    results: list[tuple[Message, bool] | ChatError | None] = [None] * len(posts)
+    cleaned = []
+    for index, post in enumerate(posts):
+        try:
+            cleaned.append((index, post, _clean_body(post.body), _clean_client_id(post.client_id)))
+        except ChatError as exc:
+            results[index] = exc
+    if len(cleaned) == 1:
+        index = cleaned[0][0]
+        results[index] = _retry_once_on_conflict(lambda: _visitor_batch_store(cleaned)[index])
+    elif cleaned:
+        try:
+            stored = _visitor_batch_store(cleaned)
+        except DatabaseError:
+            stored = {
+                item[0]: _retry_once_on_conflict(lambda item=item: _visitor_batch_store([item])[item[0]])
+                for item in cleaned
+            }
+        for index, result in stored.items():
+            results[index] = result
+    return results  # type: ignore[return-value]
+
+
+@transaction.atomic
+def _visitor_batch_store(cleaned: list) -> dict[int, tuple[Message, bool] | ChatError]:
+    """Store the validated posts [(index, post, body, client_id)]; returns the result by index."""
+    visitor_ids = {item[1].visitor.pk for item in cleaned}
+    existing = {
+        (m.conversation.visitor_id, m.client_id): m
+        for m in Message.objects.filter(
+            conversation__visitor_id__in=visitor_ids, client_id__in={item[3] for item in cleaned}
+        ).select_related("conversation")
+    }
+    # Read fresh: the DPO may have restricted a visitor, or another tab given contact data.
+    fresh = {
+        row["pk"]: row
+        for row in Visitor.objects.filter(pk__in=visitor_ids).values(
+            "pk", "processing_restricted", "name", "email", "phone"
         )
-        if existing is not None:
-            if existing.author_type != Message.Author.VISITOR:
-                raise ChatError("client_id_conflict", "This client_id was used by someone else.")
-            return existing, False
-        # Read fresh: the DPO may have restricted this visitor, or another tab given contact data.
-        fresh = Visitor.objects.values("processing_restricted", "name", "email", "phone").get(pk=visitor.pk)
-        if fresh["processing_restricted"]:
-            raise ChatError("processing_restricted", RESTRICTED_DETAIL)
-        missing = [f for f, ask in visitor.site.prechat_fields.items() if ask == "required" and not fresh[f]]
-        if missing:
-            raise ChatError(
-                "contact_required", f"This site asks for `{missing[0]}` before the first message."
-            )
-        conversation = selectors.conversation_open_for_visitor(visitor=visitor)
+    }
+    open_conversations = {
+        c.visitor_id: c
+        for c in Conversation.objects.filter(
+            visitor_id__in=visitor_ids, status=Conversation.Status.OPEN
+        ).select_related("site", "assigned_agent")
+    }
+    results: dict[int, tuple[Message, bool] | ChatError] = {}
+    accepted_at, accepted = [], []  # post indexes; (conversation, body, client_id)
+    first_of: dict[tuple[int, str], int] = {}  # a client_id twice in one batch: the second is a retry
+    for index, post, body, client_id in cleaned:
+        visitor, key = post.visitor, (post.visitor.pk, client_id)
+        if key in existing:
+            if existing[key].author_type != Message.Author.VISITOR:
+                results[index] = ChatError("client_id_conflict", "This client_id was used by someone else.")
+            else:
+                results[index] = (existing[key], False)
+            continue
+        if key in first_of:
+            results[index] = first_of[key]  # type: ignore[assignment]  # replaced below
+            continue
+        refusal = _visitor_post_refusal(visitor, fresh.get(visitor.pk))
+        if refusal is not None:
+            results[index] = refusal
+            continue
+        conversation = open_conversations.get(visitor.pk)
         if conversation is None:
-            # The site object, not its id: the agents' payload reads its key and name.
-            notice = chat_notice_get(site=visitor.site, version=notice_version)
-            conversation = Conversation.objects.create(
-                site=visitor.site,
-                visitor=visitor,
-                notice_version=notice,
-                notice_language=notice_language if notice and notice_language in LANGUAGES else "",
-            )
-            _route_new_conversation(conversation)
-            # Round robin assigns whenever a member is online: unassigned then means nobody is.
-            round_robin = visitor.site.routing == Site.Routing.ROUND_ROBIN
-            conversation_offline_mark(conversation=conversation, nobody_online=True if round_robin else None)
-            webhook_event_queue(
-                site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk
+            conversation = open_conversations[visitor.pk] = _conversation_open(
+                visitor, post.notice_version, post.notice_language
             )
         conversation.visitor = visitor
-        message = _append_message(
-            conversation, author_type=Message.Author.VISITOR, body=body, client_id=client_id
-        )
-        _announce_message(message)
-        return message, True
+        first_of[key] = index
+        accepted_at.append(index)
+        accepted.append((conversation, body, client_id))
+    messages = _append_messages(accepted, author_type=Message.Author.VISITOR)
+    for index, message in zip(accepted_at, messages, strict=True):
+        results[index] = (message, True)
+    for index, result in list(results.items()):
+        if isinstance(result, int):  # the retry in the same batch gets the stored message
+            results[index] = (results[result][0], False)  # type: ignore[index]
+    return results
 
-    return _retry_once_on_conflict(post)
+
+def _visitor_post_refusal(visitor: Visitor, fresh: dict | None) -> ChatError | None:
+    if fresh is None:  # erased since the socket started its session
+        return ChatError("invalid_token", "This chat session is unknown; start a new one.")
+    if fresh["processing_restricted"]:
+        return ChatError("processing_restricted", RESTRICTED_DETAIL)
+    missing = [f for f, ask in visitor.site.prechat_fields.items() if ask == "required" and not fresh[f]]
+    if missing:
+        return ChatError("contact_required", f"This site asks for `{missing[0]}` before the first message.")
+    return None
+
+
+def _conversation_open(visitor: Visitor, notice_version: object, notice_language: object) -> Conversation:
+    """Open the visitor's conversation for its first message: notice, routing, offline flag, webhook."""
+    # The site object, not its id: the agents' payload reads its key and name.
+    notice = chat_notice_get(site=visitor.site, version=notice_version)
+    conversation = Conversation.objects.create(
+        site=visitor.site,
+        visitor=visitor,
+        notice_version=notice,
+        notice_language=notice_language if notice and notice_language in LANGUAGES else "",
+    )
+    _route_new_conversation(conversation)
+    # Round robin assigns whenever a member is online: unassigned then means nobody is.
+    round_robin = visitor.site.routing == Site.Routing.ROUND_ROBIN
+    conversation_offline_mark(conversation=conversation, nobody_online=True if round_robin else None)
+    webhook_event_queue(site_id=conversation.site_id, event="conversation.created", object_id=conversation.pk)
+    return conversation
 
 
 def message_post_by_agent(
@@ -271,7 +395,6 @@ def message_post_by_agent(
         message = _append_message(
             conversation, author_type=Message.Author.AGENT, body=body, client_id=client_id, agent=agent
         )
-        _announce_message(message)
         return message, True
 
     return _retry_once_on_conflict(post)
@@ -304,13 +427,12 @@ def _close(conversation: Conversation | None, *, closed_by: str) -> Conversation
     Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED, closed_at=now)
     conversation.status, conversation.closed_at = Conversation.Status.CLOSED, now
     webhook_event_queue(site_id=conversation.site_id, event="conversation.closed", object_id=conversation.pk)
-    message = _append_message(
+    _append_message(
         conversation,
         author_type=Message.Author.SYSTEM,
         body=f"{closed_by} closed the conversation.",
         client_id=None,
     )
-    _announce_message(message)
     _announce_conversation(conversation)
     return conversation
 
@@ -399,8 +521,7 @@ def conversation_assign(*, agent: User, conversation_id: int, assignee_id: int |
         membership_mark_assigned(user=assignee, site_id=conversation.site_id)
     text = _assignment_text(agent=agent, previous=previous, assignee=assignee)
     if text and not conversation.visitor.processing_restricted:
-        message = _append_message(conversation, author_type=Message.Author.SYSTEM, body=text, client_id=None)
-        _announce_message(message)
+        _append_message(conversation, author_type=Message.Author.SYSTEM, body=text, client_id=None)
     send_event_on_commit(
         site_agents_group(conversation.site_id),
         {"type": "conversation.updated", "conversation": event_schema.conversation_for_agent(conversation)},

@@ -159,21 +159,28 @@ def webhook_event_queue(*, site_id: int, event: str, object_id: int) -> None:
     back with it, and the tasks are enqueued only after commit. One query when
     no endpoint subscribed, two otherwise.
     """
+    webhook_events_queue(event=event, objects=[(site_id, object_id)])
+
+
+def webhook_events_queue(*, event: str, objects: list[tuple[int, int]]) -> None:
+    """`webhook_event_queue` for many (site_id, object_id) at once: still one query, two with endpoints."""
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
-    endpoint_ids = [
-        pk
-        for pk, events in WebhookEndpoint.objects.filter(site_id=site_id, active=True).values_list(
-            "pk", "events"
-        )
-        if event in events
-    ]
-    if not endpoint_ids:
+    if not objects:
+        return
+    endpoints_by_site: dict[int, list[int]] = {}
+    for pk, site_id, events in WebhookEndpoint.objects.filter(
+        site_id__in={site_id for site_id, _ in objects}, active=True
+    ).values_list("pk", "site_id", "events"):
+        if event in events:
+            endpoints_by_site.setdefault(site_id, []).append(pk)
+    if not endpoints_by_site:
         return
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(endpoint_id=pk, event=event, object_id=object_id, next_attempt_at=now)
-        for pk in endpoint_ids
+        for site_id, object_id in objects
+        for pk in endpoints_by_site.get(site_id, [])
     )
     _enqueue_on_commit([d.pk for d in deliveries])
 

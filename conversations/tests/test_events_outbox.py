@@ -1,0 +1,58 @@
+"""Events from the database thread leave through the event loop's outbox, in commit order."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from conversations import events
+
+
+
+@pytest.mark.asyncio
+async def test_events_sent_from_a_database_thread_arrive_in_order():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("outbox-test", channel)
+
+    def send_many():
+        for n in range(50):
+            events._send("outbox-test", {"type": "probe", "n": n})
+
+    await database_sync_to_async(send_many)()
+
+    received = [(await layer.receive(channel))["payload"]["n"] for _ in range(50)]
+    assert received == list(range(50))
+    await layer.group_discard("outbox-test", channel)
+
+
+@pytest.mark.asyncio
+async def test_the_database_thread_does_not_wait_for_the_loop(monkeypatch):
+    """While the loop is busy, `_send` hands the event over and returns at once."""
+    sent = []
+
+    async def slow_group_send(group, message):
+        sent.append(message["payload"]["n"])
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", slow_group_send)
+
+    def send_one():
+        events._send("any", {"type": "probe", "n": 1})
+        return list(sent)  # nothing sent yet: the loop is waiting for this very call
+
+    assert await database_sync_to_async(send_one)() == []
+    for _ in range(10):
+        if sent:
+            break
+        await database_sync_to_async(lambda: None)()
+    assert sent == [1]
+
+
+def test_outside_a_loop_the_event_is_sent_before_returning(monkeypatch):
+    sent = []
+
+    async def group_send(group, message):
+        sent.append(group)
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", group_send)
+    events._send("celery-side", {"type": "probe"})
+    assert sent == ["celery-side"]
