@@ -7,7 +7,6 @@ from channels.layers import get_channel_layer
 from conversations import events
 
 
-
 @pytest.mark.asyncio
 async def test_events_sent_from_a_database_thread_arrive_in_order():
     layer = get_channel_layer()
