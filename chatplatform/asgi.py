@@ -14,7 +14,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chatplatform.lib import send_buffer  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
+
+# Under daphne: abort sockets whose client stopped reading (lib/send_buffer.py).
+send_buffer.install()
 
 application = ProtocolTypeRouter(
     {

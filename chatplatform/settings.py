@@ -204,6 +204,11 @@ PRIVACY_DATA_LOCATION = env.str("PRIVACY_DATA_LOCATION", default="the server thi
 CHAT_MAX_BODY_CHARS = env.int("CHAT_MAX_BODY_CHARS", default=5000)
 CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=32 * 1024)
 CHAT_SYNC_PAGE_SIZE = env.int("CHAT_SYNC_PAGE_SIZE", default=200)
+# ...and about this many bytes of message bodies (daphne sends no frame over 1 MiB).
+CHAT_SYNC_PAGE_BYTES = env.int("CHAT_SYNC_PAGE_BYTES", default=256 * 1024)
+# Frames queued for a socket whose client stopped reading, beyond Twisted's 64 KiB buffer;
+# past this the connection is aborted and the client resumes with `sync` (lib/send_buffer.py).
+CHAT_MAX_UNSENT_BYTES = env.int("CHAT_MAX_UNSENT_BYTES", default=1024 * 1024)
 # An agent counts as connected while one of its sockets beat within this window.
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
 CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=30)

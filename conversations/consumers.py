@@ -68,6 +68,14 @@ def _sync_frame(conversation, after_seq: int) -> dict[str, Any]:
     messages, has_more = selectors.message_page_after(
         conversation=conversation, after_seq=after_seq, page_size=settings.CHAT_SYNC_PAGE_SIZE
     )
+    # Also bounded in bytes: daphne refuses to send a frame over 1 MiB, and 200 long
+    # messages in Czech would pass that; the client asks for the rest (`has_more`).
+    size = 0
+    for count, message in enumerate(messages):
+        size += len(message.body.encode()) + 300  # the body and the fields around it
+        if size > settings.CHAT_SYNC_PAGE_BYTES and count:
+            messages, has_more = messages[:count], True
+            break
     return {
         "type": "sync",
         "conversation": conversation.pk,
@@ -169,7 +177,8 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
             )
 
     async def send_json(self, payload: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(payload))
+        # UTF-8 as it is: escaping would make each Czech or German accented letter 6 bytes.
+        await self.send(text_data=json.dumps(payload, ensure_ascii=False))
 
     async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
         await self.send_json(event_schema.error(code, detail, client_id))

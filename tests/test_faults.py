@@ -549,16 +549,6 @@ SLOW_READER_LIMIT_MIB = 32
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "No backpressure: daphne's write buffer (Twisted transport) for a socket that does not read grows by "
-        "every event sent to it, and nothing caps it or closes the socket while the client keeps writing "
-        "(daphne only drops a socket that is silent for ping_interval + ping_timeout). Fix: a per-socket "
-        "outgoing-buffer cap that aborts the connection, so the dashboard reconnects and syncs."
-    ),
-)
 async def test_a_dashboard_that_stops_reading_does_not_grow_server_memory_without_bound(
     start_daphne, transactional_db, site_a, bob
 ):
@@ -605,3 +595,49 @@ async def test_a_dashboard_that_stops_reading_does_not_grow_server_memory_withou
         f"daphne grew {growth_mib:.0f} MiB for a dashboard that does not read ({sent} messages of "
         f"{len(SLOW_READER_BODY)} characters) and kept its socket open"
     )
+
+
+@pytest.mark.timeout(120)
+async def test_the_unsent_bytes_cap_spares_a_client_that_reads_one_large_sync_page(
+    start_daphne, transactional_db, site_a
+):
+    """The cap counts the backlog, not the frame: a sync page larger than the cap still goes out.
+
+    And pages stay under daphne's 1 MiB frame limit (CHAT_SYNC_PAGE_BYTES) whatever the text.
+    """
+    from conversations.services import message_post_by_visitor, visitor_create
+
+    server = start_daphne(UNLIMITED | {"CHAT_MAX_UNSENT_BYTES": "65536"})
+
+    def history() -> tuple[str, int]:
+        visitor, token = visitor_create(site=site_a)
+        for i in range(100):
+            message, _ = message_post_by_visitor(visitor=visitor, client_id=f"h{i}", body="é" * 4000)
+        return token, message.conversation_id
+
+    token, conversation_id = await sync_to_async(history)()
+    async with websockets.connect(
+        f"{server.ws_url}/ws/visitor/{site_a.key}/", origin="https://a.example", max_size=2**24
+    ) as ws:
+        await ws.recv()  # welcome
+        await ws.send(json.dumps({"type": "session.start", "token": token}))
+        await ws.send(json.dumps({"type": "sync", "conversation": conversation_id, "after_seq": 0}))
+        frames = [json.loads(await asyncio.wait_for(ws.recv(), 30)) for _ in range(2)]
+    pages = [f for f in frames if f["type"] == "sync"]
+    assert pages, [(f["type"], f.get("code")) for f in frames]
+    received = pages[0]["messages"]
+    async with websockets.connect(
+        f"{server.ws_url}/ws/visitor/{site_a.key}/", origin="https://a.example", max_size=2**24
+    ) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "session.start", "token": token}))
+        while pages[-1]["has_more"]:
+            after = received[-1]["seq"]
+            await ws.send(json.dumps({"type": "sync", "conversation": conversation_id, "after_seq": after}))
+            while (frame := json.loads(await asyncio.wait_for(ws.recv(), 30)))["type"] != "sync":
+                pass
+            pages.append(frame)
+            received += frame["messages"]
+    # 100 messages of 8 KB: more than the cap in one page, and all of them over a few pages.
+    assert [m["seq"] for m in received] == list(range(1, 101))
+    assert sum(len(json.dumps(p, ensure_ascii=False).encode()) for p in pages[:1]) > 65536
