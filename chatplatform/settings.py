@@ -118,7 +118,7 @@ else:
     # capacity (100 per channel) drops events for a busy dashboard.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "chatplatform.lib.channel_layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": env.int("CHANNEL_CAPACITY", default=1000)},
         }
     }

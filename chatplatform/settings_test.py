@@ -34,7 +34,7 @@ TEST_SERVER = os.environ.get("CHAT_TEST_SERVER") == "1"
 if not (REDIS_URL and TEST_SERVER):
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "chatplatform.lib.channel_layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]},
         }
     }

@@ -211,10 +211,11 @@ class VisitorConsumer(ChatConsumerBase):
             await self.close()  # before accept: the handshake fails with 403
             return
         self.site = site
-        welcome = await database_sync_to_async(_visitor_welcome)(site)
-        await self.channel_layer.group_add(site_widgets_group(site.pk), self.channel_name)
+        # Accept before building the welcome: daphne fails a handshake not accepted
+        # within 5 s, and in a burst of new widgets every database call queues.
         await self.accept()
-        await self.send_json(welcome)
+        await self.channel_layer.group_add(site_widgets_group(site.pk), self.channel_name)
+        await self.send_json(await database_sync_to_async(_visitor_welcome)(site))
 
     async def disconnect(self, code: int) -> None:
         if self.site is not None:
@@ -398,6 +399,10 @@ class AgentConsumer(ChatConsumerBase):
             await database_sync_to_async(account_services.agent_connection_beat)(
                 channel_name=self.channel_name
             )
+            # Join again: channel layers drop a membership after `group_expiry` (a day),
+            # and a dashboard may stay open for longer.
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.heartbeat is not None:
