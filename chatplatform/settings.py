@@ -103,7 +103,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chatplatform.lib.channel_layers.RedisChannelLayer",
             "CONFIG": {
                 # Trap: redis-py times reads out after 5 s, exactly as long as
                 # channels_redis blocks waiting for a message, so an idle socket's

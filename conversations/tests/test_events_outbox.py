@@ -1,7 +1,10 @@
-"""Events from the database thread leave through the event loop's outbox, in commit order."""
+"""Events from the database thread leave through the event loop's outbox, in commit order.
+
+The thread is asgiref's (`sync_to_async`, as `database_sync_to_async` uses) without the database.
+"""
 
 import pytest
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from conversations import events
@@ -17,7 +20,7 @@ async def test_events_sent_from_a_database_thread_arrive_in_order():
         for n in range(50):
             events._send("outbox-test", {"type": "probe", "n": n})
 
-    await database_sync_to_async(send_many)()
+    await sync_to_async(send_many)()
 
     received = [(await layer.receive(channel))["payload"]["n"] for _ in range(50)]
     assert received == list(range(50))
@@ -38,11 +41,11 @@ async def test_the_database_thread_does_not_wait_for_the_loop(monkeypatch):
         events._send("any", {"type": "probe", "n": 1})
         return list(sent)  # nothing sent yet: the loop is waiting for this very call
 
-    assert await database_sync_to_async(send_one)() == []
+    assert await sync_to_async(send_one)() == []
     for _ in range(10):
         if sent:
             break
-        await database_sync_to_async(lambda: None)()
+        await sync_to_async(lambda: None)()
     assert sent == [1]
 
 
