@@ -212,11 +212,15 @@ async def throughput(ws_urls: list[str], site_key: str, visitors: int, per_visit
 
 
 async def latency(
-    ws_url: str, site_key: str, cookie: str, port: int, rate: int, seconds: float, visitors: int
+    ws_urls: list[str], site_key: str, cookie: str, port: int, rate: int, seconds: float, visitors: int
 ) -> dict:
-    """Offer `rate` msg/s from `visitors` visitors for `seconds`; time each send -> agent's message.new."""
+    """Offer `rate` msg/s from `visitors` visitors for `seconds`; time each send -> agent's message.new.
+
+    The visitors are spread over the daphne processes of `ws_urls`; the agent is on the first.
+    """
     import websockets
 
+    ws_url = ws_urls[0]
     agent = await websockets.connect(
         f"{ws_url}/ws/agent/",
         origin=f"http://127.0.0.1:{port}",
@@ -224,7 +228,7 @@ async def latency(
         max_size=2**22,
     )
     await recv_type(agent, "welcome")
-    sockets = await open_visitors([ws_url], site_key, visitors)
+    sockets = await open_visitors(ws_urls, site_key, visitors)
     sent: dict[str, float] = {}
     latencies: list[float] = []
     acked = 0
@@ -448,6 +452,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--latency-visitors", type=int, default=100)
     parser.add_argument(
+        "--latency-processes",
+        type=int,
+        default=1,
+        help="daphne processes the latency runs spread their visitors over (more than 1 needs REDIS_URL)",
+    )
+    parser.add_argument(
         "--idle-sockets", type=int, default=1000, help="idle visitor sockets to hold (0 skips)"
     )
     parser.add_argument(
@@ -492,24 +502,27 @@ def main() -> None:
             continue
         throughput_on(env, site_key, processes, args, scratch, args.profile if processes == 1 else 0)
 
-    port = free_port()
-    daphne = start_daphne(env, port, scratch / "daphne-latency.log")
-    ws_url = f"ws://127.0.0.1:{port}"
+    if args.latency_processes > 1 and layer != "redis":
+        raise SystemExit("--latency-processes above 1 needs REDIS_URL")
+    ports = [free_port() for _ in range(args.latency_processes)]
+    daphnes = [start_daphne(env, p, scratch / f"daphne-latency-{p}.log") for p in ports]
+    ws_urls = [f"ws://127.0.0.1:{p}" for p in ports]
     try:
         for rate in (int(r) for r in args.rates.split(",") if r):
             result = asyncio.run(
-                latency(ws_url, site_key, cookie, port, rate, args.seconds, args.latency_visitors)
+                latency(ws_urls, site_key, cookie, ports[0], rate, args.seconds, args.latency_visitors)
             )
             lat, expected = result["latencies"], result["total"]
             saturated = len(lat) < expected or result["achieved"] < 0.9 * rate
             print(
-                f"visitor->agent at {rate} msg/s offered ({args.latency_visitors} visitors, 1 agent): "
+                f"visitor->agent at {rate} msg/s offered ({args.latency_visitors} visitors over "
+                f"{len(ports)} daphne(s), 1 agent): "
                 f"{len(lat)}/{expected} delivered, p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms; "
                 f"achieved {result['achieved']:.0f} msg/s, {result['acked_in_window']} acked while offering"
                 f"{' - SATURATED' if saturated else ''} (load {loadavg()})"
             )
     finally:
-        stop([daphne])
+        stop(daphnes)
 
     if args.idle_sockets:
         idle_sockets(env, site_key, args.idle_sockets, scratch)
