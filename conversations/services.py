@@ -301,6 +301,7 @@ def _visitor_batch_store(cleaned: list) -> dict[int, tuple[Message, bool] | Chat
     results: dict[int, tuple[Message, bool] | ChatError] = {}
     accepted_at, accepted = [], []  # post indexes; (conversation, body, client_id)
     first_of: dict[tuple[int, str], int] = {}  # a client_id twice in one batch: the second is a retry
+    retries: list[tuple[int, int]] = []  # (index, index of the post it repeats)
     for index, post, body, client_id in cleaned:
         visitor, key = post.visitor, (post.visitor.pk, client_id)
         if key in existing:
@@ -310,7 +311,7 @@ def _visitor_batch_store(cleaned: list) -> dict[int, tuple[Message, bool] | Chat
                 results[index] = (existing[key], False)
             continue
         if key in first_of:
-            results[index] = first_of[key]  # type: ignore[assignment]  # replaced below
+            retries.append((index, first_of[key]))
             continue
         refusal = _visitor_post_refusal(visitor, fresh.get(visitor.pk))
         if refusal is not None:
@@ -328,9 +329,8 @@ def _visitor_batch_store(cleaned: list) -> dict[int, tuple[Message, bool] | Chat
     messages = _append_messages(accepted, author_type=Message.Author.VISITOR)
     for index, message in zip(accepted_at, messages, strict=True):
         results[index] = (message, True)
-    for index, result in list(results.items()):
-        if isinstance(result, int):  # the retry in the same batch gets the stored message
-            results[index] = (results[result][0], False)  # type: ignore[index]
+    for index, first in retries:
+        results[index] = (messages[accepted_at.index(first)], False)
     return results
 
 
