@@ -1,5 +1,8 @@
 """The embedded mode's in-memory channel layer (chatplatform/lib/channel_layers.py)."""
 
+import asyncio
+import uuid
+
 import pytest
 
 from chatplatform.lib import channel_layers
@@ -33,3 +36,56 @@ async def test_messages_still_expire_and_groups_still_deliver():
     await layer.group_send("g", {"type": "chat.event", "n": 1})
 
     assert (await layer.receive(channel))["n"] == 1
+
+
+# --- the Redis layer, against a real Redis (REDIS_URL) -------------------------------
+
+
+def _hosts(redis_url: str) -> list[dict]:
+    # As in settings: reads may outlast the layer's 5 s blocking pop.
+    return [{"address": redis_url, "socket_timeout": 15, "socket_connect_timeout": 5}]
+
+
+@pytest.fixture
+async def redis_layer(redis_url):
+    from chatplatform.lib.channel_layers import RedisChannelLayer
+
+    layer = RedisChannelLayer(
+        hosts=_hosts(redis_url), prefix=f"test-layer-{uuid.uuid4().hex[:8]}", capacity=1000
+    )
+    yield layer
+    await layer.flush()
+
+
+async def test_redis_group_send_reaches_every_member_in_order(redis_layer):
+    channels = [await redis_layer.new_channel() for _ in range(3)]
+    for channel in channels:
+        await redis_layer.group_add("site-1-agents", channel)
+
+    for n in range(250):  # more than one BZMPOP batch
+        await redis_layer.group_send("site-1-agents", {"type": "chat.event", "n": n})
+
+    for channel in channels:
+        received = [(await redis_layer.receive(channel))["n"] for _ in range(250)]
+        assert received == list(range(250))
+
+
+async def test_redis_group_send_to_an_empty_group_does_nothing(redis_layer):
+    await redis_layer.group_send("nobody-here", {"type": "chat.event"})
+
+
+async def test_redis_group_send_drops_events_past_a_channels_capacity(redis_url):
+    from chatplatform.lib.channel_layers import RedisChannelLayer
+
+    layer = RedisChannelLayer(hosts=_hosts(redis_url), prefix=f"test-cap-{uuid.uuid4().hex[:8]}", capacity=5)
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        for n in range(8):
+            await layer.group_send("g", {"type": "chat.event", "n": n})
+        received = [(await layer.receive(channel))["n"] for _ in range(5)]
+        assert received == [0, 1, 2, 3, 4]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 1.5)
+    finally:
+        await layer.flush()
