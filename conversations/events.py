@@ -51,8 +51,11 @@ def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:
 # Events waiting for the outbox task, per event loop. Past this many (Redis down
 # or far behind) new ones are dropped and logged: clients catch up with `sync`.
 OUTBOX_LIMIT = 10_000
-# Events taken from the outbox at once, to be sent group by group side by side.
+# Events taken from the outbox at once, to be sent group by group side by side,
+# at most this many groups at a time: each send holds one of the 100 pooled
+# Redis connections that the process's sockets need too.
 OUTBOX_BATCH = 500
+OUTBOX_CONCURRENCY = 16
 _outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue]" = weakref.WeakKeyDictionary()
 
 
@@ -106,6 +109,7 @@ async def _outbox_drain(queue: asyncio.Queue) -> None:
     group's events overtake each other (the next batch waits for this one).
     """
     layer = get_channel_layer()
+    limit = asyncio.Semaphore(OUTBOX_CONCURRENCY)
     while True:
         batch = [await queue.get()]
         while not queue.empty() and len(batch) < OUTBOX_BATCH:
@@ -114,13 +118,16 @@ async def _outbox_drain(queue: asyncio.Queue) -> None:
         for group, message in batch:
             by_group.setdefault(group, []).append(message)
         await asyncio.gather(
-            *(_send_in_order(layer, group, messages) for group, messages in by_group.items())
+            *(_send_in_order(layer, group, messages, limit) for group, messages in by_group.items())
         )
 
 
-async def _send_in_order(layer, group: str, messages: list[dict[str, Any]]) -> None:
-    for message in messages:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            logger.exception("event fan-out failed group=%s type=%s", group, message["payload"].get("type"))
+async def _send_in_order(layer, group: str, messages: list[dict[str, Any]], limit: asyncio.Semaphore) -> None:
+    async with limit:
+        for message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.exception(
+                    "event fan-out failed group=%s type=%s", group, message["payload"].get("type")
+                )
