@@ -40,18 +40,19 @@ RECEIVE_BATCH = 100
 
 
 class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
-    """channels_redis' layer with one Redis round trip per received event instead of four.
+    """channels_redis' layer with fewer Redis round trips per event (docs/benchmarks.md).
 
-    Before each BZPOPMIN, channels_redis runs a Lua script that moves a
-    "backup" queue back, then copies the popped event into that backup, then
+    Receiving: before each BZPOPMIN, channels_redis runs a Lua script that moves
+    a "backup" queue back, then copies the popped event into that backup, then
     removes it again from a task that the next receive of the process waits
     for: four round trips per event, one event after another for the whole
     process. They guard against losing an event when the receiving task is
     cancelled between the pop and its delivery. Events here are notifications
     of data already committed; a client that misses one sees a seq gap or
     reconnects and fetches it with `sync` (docs/protocol.md). So the backup is
-    left out: one BZPOPMIN per event. With one daphne at 100 msg/s offered the
-    visitor -> agent p50 fell from 1.1 s (saturated) to 0.17 s (docs/benchmarks.md).
+    left out, and BZMPOP takes every waiting event up to RECEIVE_BATCH at once.
+
+    Sending: `group_send` in two round trips instead of four (see there).
     """
 
     def __init__(self, *args, **kwargs) -> None:
