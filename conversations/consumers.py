@@ -178,7 +178,13 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         # UTF-8 as it is: escaping would make each Czech or German accented letter 6 bytes.
-        await self.send(text_data=json.dumps(payload, ensure_ascii=False))
+        text = json.dumps(payload, ensure_ascii=False)
+        if not text.isascii():
+            try:
+                text.encode()
+            except UnicodeEncodeError:  # a lone surrogate a client sent (valid JSON, not UTF-8)
+                text = json.dumps(payload)
+        await self.send(text_data=text)
 
     async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
         await self.send_json(event_schema.error(code, detail, client_id))

@@ -5,6 +5,7 @@ after the service returns, and events leave through `send_event_on_commit`.
 Callers (consumers, admin, API, tasks) catch `ChatError` and show its code.
 """
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,8 @@ from integrations.services import webhook_event_queue, webhook_events_queue
 from privacy.services.ip import ip_for_storage
 from privacy.services.notice import chat_notice_get
 from privacy.services.texts import LANGUAGES, language_pick
+
+logger = logging.getLogger(__name__)
 
 MAX_CLIENT_ID_CHARS = 64
 # Art. 18 GDPR: a restricted visitor's data is kept but not processed further.
@@ -55,11 +58,28 @@ def _clean_body(body: object) -> str:
     # NUL cannot be stored by PostgreSQL; refuse it rather than alter the text.
     if "\x00" in body:
         raise ChatError("invalid_field", "`body` must not contain NUL characters.")
+    if not _is_utf8_text(body):
+        raise ChatError("invalid_field", "`body` must be Unicode text (no lone surrogates).")
     return body
 
 
+def _is_utf8_text(text: str) -> bool:
+    """False for lone surrogates: JSON lets a client send them, no database can store them."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_client_id(client_id: object) -> str:
-    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+    if (
+        not isinstance(client_id, str)
+        or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS
+        or not _is_utf8_text(client_id)
+    ):
         raise ChatError(
             "invalid_field", f"`client_id` must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters."
         )
@@ -242,17 +262,18 @@ def message_post_by_visitor(
     return result
 
 
-def messages_post_by_visitors(posts: list[VisitorPost]) -> list[tuple[Message, bool] | ChatError]:
+def messages_post_by_visitors(posts: list[VisitorPost]) -> list[tuple[Message, bool] | Exception]:
     """`message_post_by_visitor` for many posts at once, in one transaction (group commit).
 
     The result for each post is (message, created) or the ChatError that
     refused it; a refusal does not affect the other posts. The statements are
     the same for one post or a hundred, so a daphne process under load stores
     what its sockets sent meanwhile in one commit (conversations.post_queue).
-    If the batch hits a unique-constraint race or a deadlock, each post is
-    done again on its own.
+    If the batch fails (a unique-constraint race, a deadlock, anything), each
+    post is done again on its own, so one bad post cannot fail the others;
+    its result is then the exception that failed it.
     """
-    results: list[tuple[Message, bool] | ChatError | None] = [None] * len(posts)
+    results: list[tuple[Message, bool] | Exception | None] = [None] * len(posts)
     cleaned = []
     for index, post in enumerate(posts):
         try:
@@ -265,14 +286,19 @@ def messages_post_by_visitors(posts: list[VisitorPost]) -> list[tuple[Message, b
     elif cleaned:
         try:
             stored = _visitor_batch_store(cleaned)
-        except DatabaseError:
-            stored = {
-                item[0]: _retry_once_on_conflict(lambda item=item: _visitor_batch_store([item])[item[0]])
-                for item in cleaned
-            }
+        except Exception:
+            stored = {item[0]: _visitor_store_alone(item) for item in cleaned}
         for index, result in stored.items():
             results[index] = result
     return results  # type: ignore[return-value]
+
+
+def _visitor_store_alone(item) -> tuple[Message, bool] | Exception:
+    try:
+        return _retry_once_on_conflict(lambda: _visitor_batch_store([item])[item[0]])
+    except Exception as exc:
+        logger.error("visitor message failed alone after its batch failed error=%s", exc.__class__.__name__)
+        return exc
 
 
 @transaction.atomic

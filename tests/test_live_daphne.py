@@ -78,3 +78,15 @@ async def test_a_bad_frame_over_daphne_leaves_the_socket_usable(server, site_a):
     await visitor.send(type="message.send", client_id="ok", body="fine")
     assert (await visitor.next("message.ack"))["client_id"] == "ok"
     await visitor.close()
+
+
+async def test_a_lone_surrogate_in_a_frame_gets_an_error_and_the_socket_stays_usable(server, site_a):
+    """Frames go out as UTF-8; a client's lone surrogate (valid JSON, not UTF-8) is sent back escaped."""
+    visitor = await realtime.visitor(server, site_a)
+    await visitor.ws.send('{"type": "message.send", "client_id": "\\ud800", "body": " "}')
+    error = await visitor.next("error")
+    assert error["code"] == "empty_body" and error["client_id"] == "\ud800"
+    await visitor.send(type="message.send", client_id="ok", body="Dobrý den")
+    ack = await visitor.next("message.ack")
+    assert ack["message"]["body"] == "Dobrý den"
+    await visitor.close()

@@ -129,3 +129,35 @@ def test_each_message_is_announced_after_commit_with_its_own_seq(
     to_visitor = [p for g, p in capture_send_event_calls if g == visitor_group(visitor.pk)]
     assert [p["message"]["seq"] for p in to_visitor] == [2, 3]
     assert [(p["message"]["seq"], p["conversation"]["last_seq"]) for p in to_agents] == [(2, 2), (3, 3)]
+
+
+def test_a_lone_surrogate_is_refused_and_the_rest_of_the_batch_is_stored(visitors):
+    results = messages_post_by_visitors(
+        [
+            VisitorPost(visitors[0], "a1", "bad \ud800 text"),
+            VisitorPost(visitors[1], "\udfff", "bad id"),
+            VisitorPost(visitors[2], "c1", "Dobrý den"),
+        ]
+    )
+
+    assert [getattr(r, "code", None) for r in results] == ["invalid_field", "invalid_field", None]
+    assert Message.objects.get().body == "Dobrý den"
+
+
+def test_a_post_that_fails_unexpectedly_fails_alone(visitors, monkeypatch):
+    from conversations import services
+
+    refusal = services._visitor_post_refusal
+
+    def breaks_for_the_second(visitor, fresh):
+        if visitor.pk == visitors[1].pk:
+            raise RuntimeError("a bug")
+        return refusal(visitor, fresh)
+
+    monkeypatch.setattr(services, "_visitor_post_refusal", breaks_for_the_second)
+
+    results = messages_post_by_visitors([VisitorPost(v, "x", "hello") for v in visitors])
+
+    assert isinstance(results[1], RuntimeError)
+    assert results[0][1] is True and results[2][1] is True
+    assert Message.objects.count() == 2
