@@ -4,22 +4,18 @@ Set DASHBOARD_TOOLS_SCREENSHOT=/tmp/tools.png to keep a picture of a
 conversation with a transfer, a note and the canned response list open.
 """
 
-import contextlib
 import os
 import re
 
 import pytest
 from playwright.sync_api import expect
-from websockets.sync.client import connect
 
 from accounts.models import Membership
 from accounts.services import agent_create
 from conversations.models import CannedResponse, Conversation, ConversationNote, Message
 from tests.browser.test_dashboard_browser import (
     PASSWORD,
-    SHOP_ORIGIN,
     TIMEOUT_MS,
-    VisitorSocket,
     log_in,
     row,
     wait_live,
@@ -27,32 +23,6 @@ from tests.browser.test_dashboard_browser import (
 from tests.browser.test_widget_browser import open_chat, send_message, wait_connected, widget_html
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-@pytest.fixture
-def shop(transactional_db):
-    from accounts.services import site_create
-
-    return site_create(name="Demo shop", origins=[SHOP_ORIGIN])
-
-
-@pytest.fixture
-def visitors(daphne_server):
-    """visitors(site) opens a widget-like visitor socket (as in test_dashboard_browser)."""
-    with contextlib.ExitStack() as stack:
-
-        def open_visitor(site) -> VisitorSocket:
-            url = f"{daphne_server.ws_url}/ws/visitor/{site.key}/"
-            return VisitorSocket(stack.enter_context(connect(url, origin=SHOP_ORIGIN, open_timeout=10)))
-
-        yield open_visitor
-
-
-@pytest.fixture
-def alice(shop):
-    return agent_create(
-        site=shop, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
-    )
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ Set DASHBOARD_SCREENSHOT=/tmp/dashboard.png to keep a picture of the inbox
 with a conversation open.
 """
 
-import contextlib
 import json
 import os
 import re
@@ -19,7 +18,6 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-from websockets.sync.client import connect
 
 from accounts.models import Membership
 from accounts.services import agent_create, site_create
@@ -72,30 +70,6 @@ class VisitorSocket:
 
     def typing(self, is_typing: bool = True) -> None:
         self.send({"type": "typing", "is_typing": is_typing})
-
-
-@pytest.fixture
-def visitors(daphne_server):
-    """visitors(site, origin=SHOP_ORIGIN) opens a visitor socket; all close after the test."""
-    with contextlib.ExitStack() as stack:
-
-        def open_visitor(site, origin: str = SHOP_ORIGIN) -> VisitorSocket:
-            url = f"{daphne_server.ws_url}/ws/visitor/{site.key}/"
-            return VisitorSocket(stack.enter_context(connect(url, origin=origin, open_timeout=10)))
-
-        yield open_visitor
-
-
-@pytest.fixture
-def shop():
-    return site_create(name="Demo shop", origins=[SHOP_ORIGIN])
-
-
-@pytest.fixture
-def alice(shop):
-    return agent_create(
-        site=shop, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
-    )
 
 
 def log_in(page: Page, server, email: str) -> None:

@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 from accounts.models import Membership
 from accounts.services import agent_create, site_create
 from conversations.models import Message, Visitor
+from tests.browser.test_dashboard_browser import PASSWORD, TIMEOUT_MS, log_in, wait_live
 
-PASSWORD = "correct horse battery staple"
-TIMEOUT_MS = 10_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -47,13 +46,8 @@ def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(
     # The agent logs in and goes online.
     agent_ctx = chromium.new_context(viewport={"width": 1280, "height": 800})
     dashboard = agent_ctx.new_page()
-    dashboard.goto(f"{daphne_server.url}/dashboard/")
-    dashboard.fill("input[name=username]", "alice@shop.example")
-    dashboard.fill("input[name=password]", PASSWORD)
-    dashboard.click("button[type=submit]")
-    expect(dashboard.locator("#connection-status")).to_have_attribute(
-        "data-state", "live", timeout=TIMEOUT_MS
-    )
+    log_in(dashboard, daphne_server, "alice@shop.example")
+    wait_live(dashboard)
 
     # The visitor sees Alice online, opens the chat and writes.
     visitor_ctx = chromium.new_context(viewport={"width": 1280, "height": 800})
@@ -167,13 +161,8 @@ def test_the_agent_sees_who_the_visitor_is_and_where_with_consent_more(
         site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
     )
     dashboard = chromium.new_context(viewport={"width": 1400, "height": 800}).new_page()
-    dashboard.goto(f"{daphne_server.url}/dashboard/")
-    dashboard.fill("input[name=username]", "alice@shop.example")
-    dashboard.fill("input[name=password]", PASSWORD)
-    dashboard.click("button[type=submit]")
-    expect(dashboard.locator("#connection-status")).to_have_attribute(
-        "data-state", "live", timeout=TIMEOUT_MS
-    )
+    log_in(dashboard, daphne_server, "alice@shop.example")
+    wait_live(dashboard)
 
     shop = chromium.new_context().new_page()
     shop.goto(shop_page)

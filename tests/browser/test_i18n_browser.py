@@ -6,51 +6,21 @@ language picker in the top bar switches to Czech. Set I18N_SCREENSHOT=/tmp/de.pn
 to keep a picture of the German dashboard.
 """
 
-import contextlib
 import os
 import re
 
 import pytest
 from playwright.sync_api import expect
-from websockets.sync.client import connect
 
-from accounts.models import Membership
-from accounts.services import agent_create, site_create
 from tests.browser.test_dashboard_browser import (
     PASSWORD,
-    SHOP_ORIGIN,
     TIMEOUT_MS,
-    VisitorSocket,
     collect_errors,
     message_bubble,
     row,
 )
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-@pytest.fixture
-def shop():
-    return site_create(name="Demo shop", origins=[SHOP_ORIGIN])
-
-
-@pytest.fixture
-def alice(shop):
-    return agent_create(
-        site=shop, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
-    )
-
-
-@pytest.fixture
-def visitors(daphne_server):
-    """visitors(site) opens a widget-like visitor socket (as in test_dashboard_browser)."""
-    with contextlib.ExitStack() as stack:
-
-        def open_visitor(site) -> VisitorSocket:
-            url = f"{daphne_server.ws_url}/ws/visitor/{site.key}/"
-            return VisitorSocket(stack.enter_context(connect(url, origin=SHOP_ORIGIN, open_timeout=10)))
-
-        yield open_visitor
 
 
 @pytest.fixture
