@@ -179,11 +179,8 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
     async def send_json(self, payload: dict[str, Any]) -> None:
         # UTF-8 as it is: escaping would make each Czech or German accented letter 6 bytes.
         text = json.dumps(payload, ensure_ascii=False)
-        if not text.isascii():
-            try:
-                text.encode()
-            except UnicodeEncodeError:  # a lone surrogate a client sent (valid JSON, not UTF-8)
-                text = json.dumps(payload)
+        if not services.is_utf8_text(text):  # a lone surrogate a client sent (valid JSON, not UTF-8)
+            text = json.dumps(payload)
         await self.send(text_data=text)
 
     async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:

@@ -58,12 +58,12 @@ def _clean_body(body: object) -> str:
     # NUL cannot be stored by PostgreSQL; refuse it rather than alter the text.
     if "\x00" in body:
         raise ChatError("invalid_field", "`body` must not contain NUL characters.")
-    if not _is_utf8_text(body):
+    if not is_utf8_text(body):
         raise ChatError("invalid_field", "`body` must be Unicode text (no lone surrogates).")
     return body
 
 
-def _is_utf8_text(text: str) -> bool:
+def is_utf8_text(text: str) -> bool:
     """False for lone surrogates: JSON lets a client send them, no database can store them."""
     if text.isascii():
         return True
@@ -78,7 +78,7 @@ def _clean_client_id(client_id: object) -> str:
     if (
         not isinstance(client_id, str)
         or not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS
-        or not _is_utf8_text(client_id)
+        or not is_utf8_text(client_id)
     ):
         raise ChatError(
             "invalid_field", f"`client_id` must be a string of 1 to {MAX_CLIENT_ID_CHARS} characters."
