@@ -3,6 +3,8 @@
 The thread is asgiref's (`sync_to_async`, as `database_sync_to_async` uses) without the database.
 """
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -29,23 +31,26 @@ async def test_events_sent_from_a_database_thread_arrive_in_order():
 
 @pytest.mark.asyncio
 async def test_the_database_thread_does_not_wait_for_the_loop(monkeypatch):
-    """While the loop is busy, `_send` hands the event over and returns at once."""
+    """`_send` hands the event over and returns while the send itself is still held up."""
     sent = []
+    release = asyncio.Event()
 
-    async def slow_group_send(group, message):
+    async def held_group_send(group, message):
+        await release.wait()
         sent.append(message["payload"]["n"])
 
-    monkeypatch.setattr(get_channel_layer(), "group_send", slow_group_send)
+    monkeypatch.setattr(get_channel_layer(), "group_send", held_group_send)
 
     def send_one():
         events._send("any", {"type": "probe", "n": 1})
-        return list(sent)  # nothing sent yet: the loop is waiting for this very call
+        return list(sent)  # waiting for the send here would never end: `release` is set below
 
-    assert await sync_to_async(send_one)() == []
-    for _ in range(10):
+    assert await asyncio.wait_for(sync_to_async(send_one)(), 10) == []
+    release.set()
+    for _ in range(50):
         if sent:
             break
-        await sync_to_async(lambda: None)()
+        await asyncio.sleep(0.01)
     assert sent == [1]
 
 
