@@ -1,4 +1,4 @@
-"""A cap on what daphne holds for a WebSocket client that does not read.
+"""A cap on what daphne holds for a WebSocket client that does not read, and no send to a closed one.
 
 daphne writes every frame to the client's Twisted transport, whose buffer
 grows without limit while the client does not read: a dashboard tab left
@@ -9,6 +9,11 @@ frame; with more than CHAT_MAX_UNSENT_BYTES still waiting the connection is
 aborted instead (so a socket holds at most the cap plus one frame). The
 client reconnects and resumes with `sync` (docs/protocol.md): nothing
 acknowledged is lost, and the server's memory per socket stays bounded.
+
+A frame for a socket that is closing or closed is dropped. daphne stops
+sending only once the TCP connection is gone; in between, a group event
+handled by the consumer made autobahn raise "Attempt to send on a closed
+protocol", which killed the consumer before its `disconnect()` ran.
 
 The transport's own back-pressure signal (a streaming producer) is taken by
 twisted.web's HTTPChannel, which daphne's WebSocket upgrade starts from, so
@@ -40,6 +45,10 @@ def install() -> None:
     server_send = WebSocketProtocol.serverSend
 
     def serverSend(self, content, binary=False) -> None:
+        if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            # The client has gone; autobahn would raise, and the consumer would die
+            # before its `disconnect()` ran (presence stuck online, groups not left).
+            return
         transport = self.transport
         # The backlog, not the new frame: one large `sync` page to a reading client must go out.
         if transport is not None and unsent_bytes(transport) > settings.CHAT_MAX_UNSENT_BYTES:
