@@ -101,6 +101,10 @@ def _ack_frame(message, conversation_payload) -> dict[str, Any]:
     }
 
 
+# Close code: the server can no longer deliver events to this socket; reconnect and sync.
+CLOSE_RECONNECT = 4012
+
+
 class ChatConsumerBase(AsyncWebsocketConsumer):
     """Parses frames and dispatches them by `type` through `handlers`."""
 
@@ -129,6 +133,14 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def layer_reset(self, event: dict[str, Any]) -> None:
+        """Redis lost this socket's group memberships (a restart): no event reaches it any more.
+
+        Closing makes the client reconnect, join its groups again and sync what
+        it missed, as after any drop (docs/protocol.md, code 4012).
+        """
+        await self.close(code=CLOSE_RECONNECT)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:

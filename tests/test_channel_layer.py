@@ -89,3 +89,46 @@ async def test_redis_group_send_drops_events_past_a_channels_capacity(redis_url)
             await asyncio.wait_for(layer.receive(channel), 1.5)
     finally:
         await layer.flush()
+
+
+async def _forget_everything(layer) -> None:
+    """What a Redis restart without persistence does to the layer's keys."""
+    connection = layer.connection(0)
+    async for key in connection.scan_iter(match=f"{layer.prefix}*"):
+        await connection.delete(key)
+
+
+async def test_redis_layer_resets_every_member_channel_once_redis_lost_their_groups(redis_layer, monkeypatch):
+    monkeypatch.setattr(channel_layers, "CHECK_INTERVAL_SECONDS", 0)
+    members = [await redis_layer.new_channel() for _ in range(2)]
+    for channel in members:
+        await redis_layer.group_add("site-1-agents", channel)
+    await redis_layer.group_add("site-1-widgets", members[0])
+    left = await redis_layer.new_channel()
+    await redis_layer.group_add("site-1-agents", left)
+    await redis_layer.group_discard("site-1-agents", left)
+
+    await _forget_everything(redis_layer)
+
+    for channel in members:
+        assert await asyncio.wait_for(redis_layer.receive(channel), 10) == {"type": "layer.reset"}
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(redis_layer.receive(left), 1.5)
+    # Joined again, the channels hear their groups; the loss is not reported twice.
+    for channel in members:
+        await redis_layer.group_add("site-1-agents", channel)
+    await redis_layer.group_send("site-1-agents", {"type": "chat.event", "n": 1})
+    for channel in members:
+        assert await asyncio.wait_for(redis_layer.receive(channel), 10) == {"type": "chat.event", "n": 1}
+
+
+async def test_redis_layer_reports_no_loss_while_redis_keeps_its_data(redis_layer, monkeypatch):
+    monkeypatch.setattr(channel_layers, "CHECK_INTERVAL_SECONDS", 0)
+    channel = await redis_layer.new_channel()
+    await redis_layer.group_add("g", channel)
+
+    for n in range(3):
+        await redis_layer.group_send("g", {"type": "chat.event", "n": n})
+        assert (await asyncio.wait_for(redis_layer.receive(channel), 10))["n"] == n
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(redis_layer.receive(channel), 2.5)  # a few idle checks

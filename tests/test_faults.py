@@ -496,6 +496,38 @@ async def test_after_a_redis_restart_messages_flow_again_and_nothing_acked_is_lo
     assert len(rows) == 60
 
 
+async def test_sockets_whose_groups_redis_lost_are_closed_and_hear_again_after_reconnecting(
+    start_daphne, restartable_redis, transactional_db, site_a, bob
+):
+    """Redis loses its data while daphne's connections to it stay up (FLUSHALL).
+
+    redis-py sees no error, as after a restart it reconnected to within its
+    retries: without the layer's check the sockets stay open and deaf.
+    """
+    import redis
+
+    server = start_daphne(UNLIMITED | {"REDIS_URL": restartable_redis.url})
+    agent = await realtime.agent(server, bob)
+    visitor = await realtime.visitor(server, site_a)
+    token = visitor.session["token"]
+
+    await asyncio.to_thread(lambda: redis.Redis.from_url(restartable_redis.url).flushall())
+
+    for ws in (agent, visitor):
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.next("no such frame", timeout=ACK_WAIT)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4012
+    agent = await realtime.agent(server, bob)
+    visitor = await realtime.visitor(server, site_a, token=token)
+    try:
+        await visitor.send(type="message.send", client_id="after-flush", body="after the flush")
+        await visitor.next("message.ack", timeout=ACK_WAIT, client_id="after-flush")
+        await agent.next("message.new", timeout=ACK_WAIT, client_id="after-flush")
+    finally:
+        await visitor.close()
+        await agent.close()
+
+
 # --- c. a dashboard that stops reading -------------------------------------------------
 
 

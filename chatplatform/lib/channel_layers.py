@@ -37,6 +37,8 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
 
 # Events a process takes from Redis in one round trip when more are waiting.
 RECEIVE_BATCH = 100
+# How often a receiving process checks that Redis still holds its group memberships.
+CHECK_INTERVAL_SECONDS = 1.0
 
 
 class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
@@ -53,13 +55,77 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
     left out, and BZMPOP takes every waiting event up to RECEIVE_BATCH at once.
 
     Sending: `group_send` in two round trips instead of four (see there).
+
+    A Redis restart loses every group membership, yet redis-py reconnects
+    quietly, so a socket could stay open and deaf. The layer notices and sends
+    each socket of the process a `layer.reset` event (see `_check_groups_kept`).
     """
+
+    # Seconds a receive blocks in Redis before it looks again; also the longest
+    # it takes to notice a restart while idle.
+    brpop_timeout = 1
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Popped from Redis, not yet handed out, per channel key (the process's one).
         self._popped: dict[str, collections.deque] = {}
         self._bzmpop = True
+        # The groups each channel of this process has joined.
+        self._joined: dict[str, set[str]] = {}
+        self._marked = False
+        self._checked_at = float("-inf")
+
+    def _marker_key(self) -> str:
+        return f"{self.prefix}:groups-kept:{self.client_prefix}"
+
+    async def _mark(self) -> None:
+        """Store the process's marker in every shard; it lives as long as a group membership."""
+        for index in range(self.ring_size):
+            await self.connection(index).set(self._marker_key(), b"1", ex=self.group_expiry)
+        self._marked = True
+
+    async def group_add(self, group, channel):
+        if not self._marked:  # before the first membership, so a loss of either is a loss of both
+            await self._mark()
+        await super().group_add(group, channel)
+        if "!" in channel:  # a channel of this process
+            self._joined.setdefault(channel, set()).add(group)
+
+    async def group_discard(self, group, channel):
+        await super().group_discard(group, channel)
+        groups = self._joined.get(channel)
+        if groups is not None:
+            groups.discard(group)
+            if not groups:
+                del self._joined[channel]
+
+    async def _check_groups_kept(self) -> bytes | None:
+        """After Redis lost the process's groups: a `layer.reset` event for each channel in one.
+
+        The marker is stored before the first membership and refreshed with
+        every check (at most once a second), so it is missing only when Redis
+        lost its data: restarted without persistence, flushed, or evicted keys.
+        The event is addressed, as channels_redis does for a group with several
+        local members, to a list of channels. Consumers close the socket; the
+        client reconnects, joins again and syncs what it missed
+        (docs/protocol.md).
+        """
+        now = time.monotonic()
+        if not self._marked or now - self._checked_at < CHECK_INTERVAL_SECONDS:
+            return None
+        self._checked_at = now
+        lost = False
+        for index in range(self.ring_size):
+            kept = await self.connection(index).set(self._marker_key(), b"1", ex=self.group_expiry, xx=True)
+            lost = lost or not kept
+        if not lost:
+            return None
+        await self._mark()
+        channels, self._joined = list(self._joined), {}
+        logger.warning("Redis lost this process's group memberships; resetting %s sockets", len(channels))
+        if not channels:
+            return None
+        return self.serialize({"type": "layer.reset", "__asgi_channel__": channels})
 
     # Per channel key: drop expired events, add this one unless the channel is full.
     GROUP_SEND_LUA = """
@@ -110,6 +176,9 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
         popped = self._popped.setdefault(channel, collections.deque())
         if popped:
             return popped.popleft()
+        reset = await self._check_groups_kept()
+        if reset is not None:
+            return reset
         connection = self.connection(index)
         if self._bzmpop:
             try:
