@@ -24,6 +24,18 @@ def test_it_refills_a_bucket_evenly_over_its_window():
     assert [bucket.take() for _ in range(4)] == [0, 0, 0, 2]  # never more than the capacity
 
 
+def test_after_a_refusal_it_refuses_until_the_retry_after_it_gave():
+    """A token that comes back meanwhile must not let a later frame in before the refused one."""
+    now = [100.0]
+    bucket = TokenBucket(4, 2, clock=lambda: now[0])  # one token every 0.5 s
+    assert [bucket.take() for _ in range(4)] == [0, 0, 0, 0]
+    assert bucket.take() == 1  # told: again in 1 s
+    now[0] += 0.6  # a token is back, but the refused frame is not sent again yet
+    assert bucket.take() == 1
+    now[0] += 0.4
+    assert bucket.take() == 0
+
+
 async def test_it_refuses_visitor_messages_over_the_limit_and_stays_usable(site_a, settings):
     settings.CHAT_RATE_VISITOR_MESSAGES = 3
     comm, _ = await open_session(site_a)

@@ -868,6 +868,7 @@
     byId: {}, // message id -> entry
     byClient: {}, // client_id -> entry (visitor messages)
     pending: [], // own entries not acknowledged yet, in send order
+    limitTimer: null, // set while the server refuses messages (rate_limited); they wait, in order
     maxChars: 5000,
     siteName: "",
     presence: { online: false, agents: [] },
@@ -959,6 +960,8 @@
     clearTimeout(state.stableTimer);
     clearTimeout(state.ackTimer);
     state.ackTimer = null;
+    clearTimeout(state.limitTimer); // a new socket has fresh limits; flushPending sends in order
+    state.limitTimer = null;
     if (sock) {
       sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
       try { sock.close(); } catch (e) { /* already closed */ }
@@ -1043,6 +1046,12 @@
   function transmit(entry) {
     setStatus(entry, "sending");
     if (!state.sessionReady || state.syncing) return; // flushPending sends it later
+    if (state.limitTimer) {
+      entry.sentConn = -1; // waits behind the refused ones: resumeAfterLimit sends it
+      entry.limited = true;
+      return;
+    }
+    entry.limited = false;
     var frame = { type: "message.send", client_id: entry.clientId, body: entry.body };
     if (state.notice) {
       // Recorded with the conversation this message may open: which notice the visitor saw.
@@ -1075,6 +1084,13 @@
   function setStatus(entry, status) {
     entry.status = status;
     renderMeta(entry);
+  }
+
+  // Send the messages the server refused or that waited behind them, in the order typed.
+  function resumeAfterLimit() {
+    state.limitTimer = null;
+    var waiting = state.pending.filter(function (e) { return e.limited; });
+    for (var i = 0; i < waiting.length; i++) if (waiting[i].status === "sending") transmit(waiting[i]);
   }
 
   function removePending(entry) {
@@ -1374,12 +1390,12 @@
         return;
       }
       if (code === "rate_limited" && f.client_id && state.byClient[f.client_id]) {
-        // Not applied: the same client_id goes out again once the server takes frames again.
-        var limited = state.byClient[f.client_id];
-        limited.sentConn = -1; // not in flight, so the ack timer does not reconnect for it
-        setTimeout(function () {
-          if (limited.status === "sending" && state.pending.indexOf(limited) >= 0) transmit(limited);
-        }, Math.max(1, Number(f.retry_after) || 1) * 1000);
+        // Not applied: it goes out again, with the same client_id and before any later
+        // message, once the server takes frames again (it refuses all until then).
+        state.byClient[f.client_id].sentConn = -1; // not in flight: the ack timer skips it
+        state.byClient[f.client_id].limited = true;
+        clearTimeout(state.limitTimer);
+        state.limitTimer = setTimeout(resumeAfterLimit, Math.max(1, Number(f.retry_after) || 1) * 1000);
         return;
       }
       var entry = f.client_id ? state.byClient[f.client_id] : null;

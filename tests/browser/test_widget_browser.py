@@ -382,6 +382,51 @@ def test_a_message_whose_ack_was_lost_is_stored_and_shown_once(page, embed, site
     assert sent_client_ids and len(set(sent_client_ids)) == 1  # any re-send reused the client_id
 
 
+def test_messages_typed_after_a_rate_limited_one_wait_behind_it(page, embed, site):
+    """The server refuses the second message (`rate_limited`); the third, typed meanwhile, must wait."""
+    url = embed(site)
+    refused: list[str] = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def page_to_server(message):
+            frame = json.loads(message)
+            if frame.get("type") == "message.send" and frame["body"] == "two" and not refused:
+                refused.append(frame["client_id"])
+                ws.send(
+                    json.dumps(
+                        {
+                            "type": "error",
+                            "code": "rate_limited",
+                            "detail": "Too many messages.",
+                            "retry_after": 1,
+                            "client_id": frame["client_id"],
+                        }
+                    )
+                )
+                return
+            server.send(message)
+
+        ws.on_message(page_to_server)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(f"**/ws/visitor/{site.key}/", route)
+    page.goto(url)
+    wait_connected(page)
+    open_chat(page)
+    send_message(page, "one")
+    expect(page.locator(".cp-m-visitor[data-status=sent]")).to_have_count(1, timeout=TIMEOUT_MS)
+    send_message(page, "two")
+    page.wait_for_timeout(300)  # the refusal is in
+    assert refused
+    send_message(page, "three")
+
+    expect(page.locator(".cp-m-visitor[data-status=sent]")).to_have_count(3, timeout=TIMEOUT_MS)
+    expect(visitor_bubbles(page)).to_have_text(["one", "two", "three"])
+    assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == ["one", "two", "three"]
+
+
 def test_a_refused_message_is_marked_failed_and_retried_only_when_it_can_succeed(page, embed, site):
     """Error frames with a client_id mark that message failed; too-large bodies are not re-sent."""
     url = embed(site)
