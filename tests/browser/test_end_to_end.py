@@ -18,20 +18,25 @@ from tests.browser.test_dashboard_browser import PASSWORD, TIMEOUT_MS, log_in, w
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture
-def embedded_shop(daphne_server, host_page, transactional_db):
+def shop_embedding_the_widget(host_page, server):
     """A customer page on another origin, embedding the widget of a site that allows that origin.
 
     The widget's shadow root is open (data-test-open-shadow) for the tests' selectors.
+    Returns (page URL, site).
     """
     page = host_page("")
     site = site_create(name="Demo shop", origins=[page.origin])
     page.html = (
         "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
-        f'<script src="{daphne_server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
+        f'<script src="{server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
         'data-test-open-shadow="1" async></script>'
     )
     return page, site
+
+
+@pytest.fixture
+def embedded_shop(daphne_server, host_page, transactional_db):
+    return shop_embedding_the_widget(host_page, daphne_server)
 
 
 def test_a_visitor_writes_in_the_widget_and_an_agent_answers_in_the_dashboard(

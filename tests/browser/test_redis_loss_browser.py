@@ -10,10 +10,10 @@ import redis
 from playwright.sync_api import expect
 
 from accounts.models import Membership
-from accounts.services import agent_create, site_create
+from accounts.services import agent_create
 from tests import live
 from tests.browser.test_dashboard_browser import PASSWORD, TIMEOUT_MS, log_in, wait_live
-from tests.browser.test_end_to_end import SCREENSHOTS
+from tests.browser.test_end_to_end import SCREENSHOTS, shop_embedding_the_widget
 
 
 @pytest.fixture
@@ -35,13 +35,7 @@ def test_both_sides_reconnect_and_stay_live_after_redis_lost_its_groups(
     redis_server, host_page, chromium, transactional_db
 ):
     server, redis_url = redis_server
-    shop_page = host_page("")
-    site = site_create(name="Demo shop", origins=[shop_page.origin])
-    shop_page.html = (
-        "<!doctype html><meta charset=utf-8><title>Shop</title><h1>Demo shop</h1>"
-        f'<script src="{server.url}/widget.js" data-site-key="{site.key}" data-lang="en" '
-        'data-test-open-shadow="1" async></script>'
-    )
+    shop_page, site = shop_embedding_the_widget(host_page, server)
     agent_create(
         site=site, email="alice@shop.example", name="Alice", role=Membership.Role.OWNER, password=PASSWORD
     )
