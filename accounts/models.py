@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from chatplatform.lib.origins import normalize_origin
 
@@ -38,6 +39,15 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True, help_text="Shown to visitors.")
     photo = models.ImageField(upload_to="agents/", blank=True, help_text="Shown to visitors.")
     availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.ONLINE)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The dashboard's language; empty: the browser's.",
+    )
+    # Raised by accounts.services.agent_sessions_end: part of the session hash, so every
+    # login made before (and every socket opened with its cookie) stops working at once.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -45,6 +55,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django keys sessions to the password hash; the epoch ends them without a new password.
+        # Epoch 0 hashes exactly as Django does, so existing logins survive the upgrade.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_epoch",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def public_name(self) -> str:

@@ -64,3 +64,12 @@ def membership_routing_candidates(*, site: Site) -> QuerySet[Membership]:
         .select_related("user")
         .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
     )
+
+
+def membership_is_last_owner(*, membership: Membership) -> bool:
+    """Whether `membership` is the only owner of its site (a site always keeps one)."""
+    if membership.role != Membership.Role.OWNER:
+        return False
+    return not Membership.objects.filter(site_id=membership.site_id, role=Membership.Role.OWNER).exclude(
+        pk=membership.pk
+    ).exists()

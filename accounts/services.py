@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import AgentConnection, Membership, Site, User
@@ -39,10 +40,58 @@ def agent_create(*, site: Site, email: str, name: str, role: str, password: str)
         user = User.objects.create_user(email=email, password=password, display_name=name)
     else:
         user.display_name = name
-        user.set_password(password)
-        user.save(update_fields=["display_name", "password"])
+        user.save(update_fields=["display_name"])
+        if not user.check_password(password):
+            agent_password_set(agent=user, password=password)
     Membership.objects.update_or_create(user=user, site=site, defaults={"role": role})
     return user
+
+
+@transaction.atomic
+def agent_sessions_end(*, agent: User, reason: str) -> None:
+    """End every login of `agent`: the one rule behind password changes, deactivation and removal.
+
+    1. Raise `session_epoch`, which is part of the session hash (User._get_session_auth_hash):
+       every session made before is refused from the next request on, and so is its cookie
+       at a socket handshake (channels checks the same hash).
+    2. Close every open dashboard socket of the agent within seconds (code 4003).
+    A view that should keep the caller's own session logged in calls
+    `update_session_auth_hash(request, agent)` afterwards, as Django's password views do.
+    """
+    User.objects.filter(pk=agent.pk).update(session_epoch=F("session_epoch") + 1)
+    agent.refresh_from_db(fields=["session_epoch"])
+    agent_sockets_close(agent_id=agent.pk, reason=reason)
+
+
+@transaction.atomic
+def agent_password_set(*, agent: User, password: str | None) -> User:
+    """Set (or, with None, disable) the password and end every other login of the agent."""
+    if password is None:
+        agent.set_unusable_password()
+    else:
+        agent.set_password(password)
+    agent.save(update_fields=["password"])
+    agent_sessions_end(agent=agent, reason="password_changed")
+    return agent
+
+
+def agent_profile_update(
+    *, agent: User, display_name: str, language: str, photo=None, photo_clear: bool = False
+) -> User:
+    """What an agent edits on its account page; name and photo are shown to visitors."""
+    if language not in {"", *dict(settings.LANGUAGES)}:
+        raise ValueError("Unknown language.")
+    agent.display_name = display_name.strip()
+    agent.language = language
+    fields = ["display_name", "language"]
+    if photo_clear and agent.photo:
+        agent.photo.delete(save=False)
+        fields.append("photo")
+    if photo is not None:
+        agent.photo = photo
+        fields.append("photo")
+    agent.save(update_fields=fields)
+    return agent
 
 
 def _broadcast_presence_of(user: User) -> None:
@@ -156,11 +205,77 @@ def agent_sockets_close(*, agent_id: int, reason: str, session_key: str | None =
 
 
 @transaction.atomic
+def membership_add(*, site: Site, email: str, role: str) -> tuple[Membership, bool]:
+    """Make the account with `email` a member of `site`; creates it, without a password, if new.
+
+    Returns the membership and whether the account is new. A new account cannot log in until its
+    invitee sets a password through the link of `membership_invitation_send`.
+    """
+    if role not in Membership.Role.values:
+        raise ValueError("Unknown role.")
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(email=email, password=None)
+    membership = Membership.objects.create(user=user, site=site, role=role)
+    return membership, created
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Change a member's role; the admin checks it per request, so nothing else has to end."""
+    if role not in Membership.Role.values:
+        raise ValueError("Unknown role.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_invitation_send(*, membership_id: int, invited_by_id: int | None) -> bool:
+    """E-mail the member its invitation: a set-password link for a new account, else a notice.
+
+    The link carries a one-time token (accounts.tokens), not the address. Returns whether a mail went.
+    """
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.tokens import invitation_token_generator
+
+    membership = Membership.objects.select_related("user", "site").filter(pk=membership_id).first()
+    if membership is None or not membership.user.is_active:
+        return False
+    user, inviter = membership.user, User.objects.filter(pk=invited_by_id).first()
+    link = None
+    if not user.has_usable_password():
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = invitation_token_generator.make_token(user)
+        link = settings.PUBLIC_URL + reverse("invitation-accept", kwargs={"uidb64": uid, "token": token})
+    context = {
+        "site_name": membership.site.name,
+        "role": membership.get_role_display(),
+        "inviter": inviter.public_name if inviter else None,
+        "link": link,
+        "dashboard_url": settings.PUBLIC_URL + reverse("dashboard:inbox"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True
+
+
+@transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    """Remove an agent from a site: the row goes, its sockets close, the site's presence is told."""
-    site, user_id = membership.site, membership.user_id
+    """Remove an agent from a site: the row goes, its logins end, the site's presence is told."""
+    site, user = membership.site, membership.user
     membership.delete()
-    agent_sockets_close(agent_id=user_id, reason="membership_removed")
+    agent_sessions_end(agent=user, reason="membership_removed")
     payload = event_schema.presence(site=site, agents=site_online_agents(site=site))
     send_event_on_commit(site_widgets_group(site.pk), payload)
     send_event_on_commit(site_agents_group(site.pk), {**payload, "site": site.key})
@@ -172,5 +287,6 @@ def agent_deactivate(*, agent: User) -> User:
     if agent.is_active:
         agent.is_active = False
         agent.save(update_fields=["is_active"])
-    agent_sockets_close(agent_id=agent.pk, reason="deactivated")
+    # Also raises the epoch, so that reactivating the account revives none of its old logins.
+    agent_sessions_end(agent=agent, reason="deactivated")
     return agent

@@ -34,7 +34,7 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "chatplatform.apps.ChatAdminConfig",  # django.contrib.admin on a site-aware AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from accounts.models import Membership, Site
+from accounts.admin_tenancy import TenantModelAdmin, TenantReadOnlyInline
 from conversations.models import CannedResponse, Conversation, Message, Visitor
 from privacy.admin_actions import confirm_erase_response, export_links_message
 from privacy.forms import ERASE_CONFIRMATION
 from privacy.services.subjects import data_subject_erase, data_subject_restrict, subject_export_create
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(TenantReadOnlyInline):
     model = Message
     fields = ["seq", "author_type", "author_agent", "body", "created_at"]
     readonly_fields = fields
@@ -20,7 +20,9 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(TenantModelAdmin):
+    """Owners and admins read their sites' conversations here; agents use the dashboard."""
+
     list_display = ["pk", "site", "visitor", "status", "assigned_agent", "last_message_at"]
     list_filter = ["status", "site"]
     list_select_related = ["site", "visitor", "assigned_agent"]
@@ -47,7 +49,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visitor)
-class VisitorAdmin(admin.ModelAdmin):
+class VisitorAdmin(TenantModelAdmin):
     list_display = ["label", "site", "created_at", "last_seen_at", "processing_restricted"]
     list_filter = ["site", "processing_restricted"]
     readonly_fields = ["site", "public_id", "created_at", "last_seen_at", "processing_restricted"]
@@ -64,7 +66,8 @@ class VisitorAdmin(admin.ModelAdmin):
         return False
 
     def has_gdpr_permission(self, request) -> bool:
-        return request.user.is_superuser
+        # Owners and admins, as on the DPO pages; the selected rows are already those of their sites.
+        return self.has_view_permission(request)
 
     @admin.action(description="Export data (ZIP)", permissions=["gdpr"])
     def export_data(self, request, queryset):
@@ -85,58 +88,15 @@ class VisitorAdmin(admin.ModelAdmin):
         self.message_user(request, f"Processing restricted for {len(queryset)} visitor(s).")
 
 
-# Who may manage a site's canned responses: superusers, and the site's owners and admins.
-CANNED_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
-
-
 @admin.register(CannedResponse)
-class CannedResponseAdmin(admin.ModelAdmin):
-    """Tenancy: a non-superuser sees and edits only the responses of sites it owns or administers."""
+class CannedResponseAdmin(TenantModelAdmin):
+    """Owners and admins manage their sites' canned responses."""
 
     list_display = ["shortcut", "site", "short_text", "created_by", "updated_at"]
     list_filter = ["site"]
+    list_select_related = ["site", "created_by"]
     search_fields = ["shortcut", "text"]
     fields = ["site", "shortcut", "text"]
-
-    def _sites(self, request):
-        if request.user.is_superuser:
-            return Site.objects.all()
-        return Site.objects.filter(memberships__user=request.user, memberships__role__in=CANNED_ROLES)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("site", "created_by")
-            .filter(site__in=self._sites(request))
-        )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "site":
-            kwargs["queryset"] = self._sites(request).order_by("name")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def _allowed(self, request, obj=None) -> bool:
-        if not request.user.is_active or not request.user.is_staff:
-            return False
-        if obj is not None:
-            return self._sites(request).filter(pk=obj.site_id).exists()
-        return self._sites(request).exists()
-
-    def has_module_permission(self, request) -> bool:
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
 
     def save_model(self, request, obj: CannedResponse, form, change: bool) -> None:
         if not change:

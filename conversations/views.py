@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import roles
 from accounts.selectors import membership_list_for_agent, site_member_list
 from chatplatform.lib.spreadsheet import csv_safe
 from conversations import event_schema, selectors, services
@@ -49,6 +50,7 @@ def inbox(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     context = {
         "agent": request.user,
+        "admin_access": roles.may_use_admin(request.user),
         "memberships": membership_list_for_agent(agent=request.user),
         "conversations": selectors.conversation_list_for_agent(agent=request.user, view=view),
         "view": view,

@@ -1,17 +1,18 @@
 """API tokens, webhook endpoints and deliveries in the admin.
 
-Superusers see every site's; other staff users only those of sites they own
-or administer (`site_list_managed_by`), whatever their model permissions,
-because these are settings of a site, like its privacy settings. Secrets are
+The operator sees every site's; owners and admins only those of their sites
+(accounts.admin_tenancy), because these are settings of a site, like its
+privacy settings. Secrets are
 shown once: a token on creation, an endpoint secret on creation and rotation.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.filters import RelatedOnlyFieldListFilter
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin_tenancy import TenantModelAdmin
 from integrations.models import ApiToken, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from integrations.selectors import site_list_managed_by
 from integrations.services import (
     IntegrationError,
     api_token_create,
@@ -24,50 +25,11 @@ from integrations.services import (
 )
 
 
-class SiteScopedAdmin(admin.ModelAdmin):
-    """Limits rows, site choices and access to the sites the user manages."""
-
-    site_path = "site"
-
-    def _managed_sites(self, request):
-        return site_list_managed_by(user=request.user)
-
-    def _may_use(self, request) -> bool:
-        user = request.user
-        return (
-            user.is_active and user.is_staff and (user.is_superuser or self._managed_sites(request).exists())
-        )
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.site_path}__in": self._managed_sites(request)})
+class SiteScopedAdmin(TenantModelAdmin):
+    """Tokens, endpoints and deliveries belong to a site; owners and admins manage them."""
 
     def get_list_filter(self, request):
-        # The site filter would list every site's name; only superusers may see them all.
-        extra = [self.site_path] if request.user.is_superuser else []
-        return [*super().get_list_filter(request), *extra]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "site":
-            kwargs["queryset"] = self._managed_sites(request).order_by("name")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_module_permission(self, request) -> bool:
-        return self._may_use(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._may_use(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self._may_use(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._may_use(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._may_use(request)
+        return [*super().get_list_filter(request), (self.site_path, RelatedOnlyFieldListFilter)]
 
 
 def _secret_message(text: str, secret: str) -> str:

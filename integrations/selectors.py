@@ -6,13 +6,12 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Membership, Site, User
+from accounts import roles
+from accounts.models import Site, User
 from chatplatform.lib.tokens import hash_token
 from conversations.models import Conversation
 from integrations.models import API_TOKEN_PREFIX, ApiToken, WebhookDelivery
 
-# Who may manage a site's tokens and webhooks besides superusers (as for privacy settings).
-MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 # Larger ids cannot exist and would overflow a bigint parameter on PostgreSQL.
 MAX_ID = 2**63 - 1
 # A due delivery is left to its own task this long before the beat task re-enqueues it.
@@ -20,12 +19,8 @@ REQUEUE_GRACE_SECONDS = 120
 
 
 def site_list_managed_by(*, user: User) -> QuerySet[Site]:
-    """Sites whose integrations `user` may see and change: all for superusers, else owned/administered."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Site.objects.none()
-    if user.is_superuser:
-        return Site.objects.all()
-    return Site.objects.filter(memberships__user=user, memberships__role__in=MANAGER_ROLES).distinct()
+    """Sites whose integrations `user` may see and change: all for the operator, else owned/administered."""
+    return roles.site_list_with_role(user=user, roles=roles.MANAGER_ROLES)
 
 
 def api_token_get_by_secret(*, token: str) -> ApiToken | None:

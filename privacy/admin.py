@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.admin_tenancy import OperatorOnlyAdmin, TenantModelAdmin
 from privacy.models import (
     AuditLogEntry,
     DataSubjectRequest,
@@ -12,8 +13,11 @@ from privacy.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Privacy records change only through privacy services, which audit them."""
+class ReadOnlyAdmin(TenantModelAdmin):
+    """Privacy records change only through privacy services, which audit them.
+
+    Owners and admins read their sites' records; the operator reads all of them.
+    """
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -23,11 +27,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-class SuperuserReadOnlyAdmin(ReadOnlyAdmin):
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
 
 
 @admin.register(AuditLogEntry)
@@ -41,8 +40,8 @@ class AuditLogEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(SuperuserReadOnlyAdmin):
-    """Read only, superusers only: requests are recorded and answered on the DPO pages (/privacy/dpo/)."""
+class DataSubjectRequestAdmin(ReadOnlyAdmin):
+    """Read only: requests are recorded and answered on the DPO pages (/privacy/dpo/)."""
 
     list_display = ["__str__", "site", "kind", "status", "received_at", "due", "completed_at", "handled_by"]
     list_filter = ["status", "kind", "site"]
@@ -59,8 +58,8 @@ class DataSubjectRequestAdmin(SuperuserReadOnlyAdmin):
 
 
 @admin.register(SubjectExport)
-class SubjectExportAdmin(SuperuserReadOnlyAdmin):
-    """Read only, superusers only. The file itself leaves only through its one-time link."""
+class SubjectExportAdmin(ReadOnlyAdmin):
+    """Read only. The file itself leaves only through its one-time link, to the admin who asked for it."""
 
     list_display = ["pk", "site", "requested_by", "created_at", "expires_at", "downloaded_at"]
     list_filter = ["site"]
@@ -70,7 +69,7 @@ class SubjectExportAdmin(SuperuserReadOnlyAdmin):
 
 
 @admin.register(DPAVersion)
-class DPAVersionAdmin(admin.ModelAdmin):
+class DPAVersionAdmin(OperatorOnlyAdmin):
     """Publish versions here. Once a site accepted a version it is read only and cannot be deleted."""
 
     list_display = ["version", "effective_date", "created_at", "acceptance_count"]
@@ -93,14 +92,15 @@ class DPAVersionAdmin(admin.ModelAdmin):
 class DPAAcceptanceAdmin(ReadOnlyAdmin):
     """Read only: acceptances are recorded on /privacy/dpa/ by site owners and never changed or deleted."""
 
-    list_display = ["site", "version", "accepted_by_label", "accepted_at"]
+    list_display = ["site_label", "version", "accepted_by_label", "accepted_at"]
     list_filter = ["version", "site"]
     list_select_related = ["site", "version"]
-    fields = readonly_fields = ["site", "version", "accepted_by", "accepted_by_label", "accepted_at"]
+    fields = readonly_fields = ["site", "site_label", "version", "accepted_by", "accepted_by_label"]
+    fields += ["accepted_at"]
 
 
 @admin.register(SubProcessor)
-class SubProcessorAdmin(admin.ModelAdmin):
+class SubProcessorAdmin(OperatorOnlyAdmin):
     """Active sub-processors appear in every site's privacy texts and Art. 30 record."""
 
     list_display = ["name", "purpose", "location", "transfer_mechanism", "active", "added_at"]

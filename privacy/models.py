@@ -46,6 +46,8 @@ class AuditLogEntry(WrittenOnceModel):
         SETTINGS = "settings", "Privacy settings changed"
         REQUEST = "request", "Data-subject request recorded"
         DPA_ACCEPT = "dpa_accept", "Data processing agreement accepted"
+        TEAM = "team", "Team changed"
+        SITE_DELETE = "site_delete", "Site deleted"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
@@ -160,7 +162,9 @@ class DPAVersion(models.Model):
 class DPAAcceptance(WrittenOnceModel):
     """A site owner accepted one DPA version for one site. Written once by dpa_accept, never changed."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="dpa_acceptances")
+    # Kept when the site is deleted (evidence of the contract): the FK is cleared, the label stays.
+    site = models.ForeignKey(Site, null=True, on_delete=models.SET_NULL, related_name="dpa_acceptances")
+    site_label = models.CharField(max_length=200, blank=True)
     version = models.ForeignKey(DPAVersion, on_delete=models.PROTECT, related_name="acceptances")
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -175,7 +179,7 @@ class DPAAcceptance(WrittenOnceModel):
         constraints = [models.UniqueConstraint(fields=["site", "version"], name="one_acceptance_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.site} accepted DPA {self.version.version}"
+        return f"{self.site or self.site_label} accepted DPA {self.version.version}"
 
 
 class SubProcessor(models.Model):

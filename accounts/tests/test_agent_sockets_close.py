@@ -20,13 +20,14 @@ def logged_in_client(user) -> Client:
     return client
 
 
-async def open_agent_with(client: Client):
+async def open_agent_with(client: Client, *, welcome: bool = True):
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", cookie.encode())]
     comm = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
     connected, _ = await comm.connect()
     assert connected
-    assert (await comm.receive_json_from())["type"] == "welcome"
+    if welcome:
+        assert (await comm.receive_json_from())["type"] == "welcome"
     return comm
 
 
@@ -72,9 +73,12 @@ async def test_after_removal_from_a_site_the_agent_hears_nothing_more_of_it(site
     await sync_to_async(membership_remove)(membership=membership)
     await assert_closed_for(comm, "membership_removed")
 
-    # The dashboard reconnects and now belongs to site B only.
-    again = WebsocketCommunicator(application, "/ws/agent/", headers=comm.scope["headers"])
-    assert (await again.connect())[0]
+    # Removal ends the agent's logins: the old cookie is refused at the handshake ...
+    refused = WebsocketCommunicator(application, "/ws/agent/", headers=comm.scope["headers"])
+    assert not (await refused.connect())[0]
+    # ... and after signing in again the dashboard belongs to site B only.
+    await bob.arefresh_from_db()
+    again = await open_agent_with(await sync_to_async(logged_in_client)(bob), welcome=False)
     welcome = await again.receive_json_from()
     assert [s["key"] for s in welcome["sites"]] == [site_b.key]
     await drain(again)
@@ -160,15 +164,12 @@ def superuser_client(alice):
     return client
 
 
-def test_deleting_a_membership_in_the_user_admin_closes_the_agents_sockets(
+def test_removing_a_team_member_in_the_admin_closes_the_agents_sockets(
     superuser_client, bob, site_a, capture_send_event_calls
 ):
-    url = f"/admin/accounts/user/{bob.pk}/change/"
-    data = admin_post_data(superuser_client.get(url))
-    row = next(k.removesuffix("-id") for k, v in data.items() if k.endswith("-id") and v)
-    data[f"{row}-DELETE"] = "on"
-    response = superuser_client.post(url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    membership = Membership.objects.get(user=bob, site=site_a)
+    response = superuser_client.post(f"/admin/accounts/membership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
     assert not Membership.objects.filter(user=bob, site=site_a).exists()
     assert (
         agent_group(bob.pk),

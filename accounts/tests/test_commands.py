@@ -45,14 +45,63 @@ def test_create_agent_refuses_an_unknown_site(db):
         )
 
 
-def test_demo_setup_prints_a_working_login_and_is_repeatable(db, client):
-    first = "\n".join(run("demo_setup"))
-    second = "\n".join(run("demo_setup"))
+def logins(output: str) -> dict[str, tuple[str, str]]:
+    """{"agent": (email, password), "owner": ..., "operator": ...} from demo_setup's output."""
+    found = {}
+    for line in output.splitlines():
+        words = line.split()
+        if words and words[0].rstrip(":") in ("agent", "owner", "operator"):
+            found[words[0].rstrip(":")] = (words[1], words[2])
+    return found
 
-    password = next(line.split()[-1] for line in second.splitlines() if "password:" in line)
+
+def test_demo_setup_prints_an_agent_an_owner_and_an_operator_login_and_is_repeatable(db, client):
+    first = logins("\n".join(run("demo_setup")))
+    second_output = "\n".join(run("demo_setup"))
+    second = logins(second_output)
+
     site = Site.objects.get(name="Demo shop")
-    assert Site.objects.count() == 1 and User.objects.count() == 1
-    assert site.key in second and "http://localhost:8000/dashboard/" in second
+    assert Site.objects.count() == 1 and User.objects.count() == 3
+    assert site.key in second_output and "http://localhost:8000/dashboard/" in second_output
     assert site.origin_list == ["http://localhost:8001", "http://127.0.0.1:8001"]
-    assert client.login(username="demo@example.com", password=password)
-    assert first != second  # a new password each run
+    assert set(second) == {"agent", "owner", "operator"}
+    assert all(first[role][1] != second[role][1] for role in second)  # new passwords each run
+    for role, (email, password) in second.items():
+        assert client.login(username=email, password=password), role
+        client.logout()
+    owner = User.objects.get(email=second["owner"][0])
+    assert not owner.is_superuser and not owner.is_staff
+    assert Membership.objects.get(user=owner, site=site).role == "owner"
+    agent = User.objects.get(email=second["agent"][0])
+    assert not agent.is_superuser and Membership.objects.get(user=agent, site=site).role == "agent"
+    assert User.objects.get(email=second["operator"][0]).is_superuser
+
+
+def test_the_demo_owner_reaches_the_admin_and_the_demo_agent_does_not(db, client):
+    demo = logins("\n".join(run("demo_setup")))
+
+    client.login(username=demo["owner"][0], password=demo["owner"][1])
+    assert client.get("/admin/accounts/site/").status_code == 200
+    client.logout()
+    client.login(username=demo["agent"][0], password=demo["agent"][1])
+    assert client.get("/admin/accounts/site/").status_code == 302  # to the admin login
+
+
+def test_create_agent_refuses_a_password_the_validators_refuse_and_says_why(site_a):
+    with pytest.raises(CommandError, match="too short"):
+        run("create_agent", "--site", site_a.key, "--email", "eve@a.example", "--name", "Eve",
+            "--password", "pw")  # fmt: skip
+    with pytest.raises(CommandError, match="too common"):
+        run("create_agent", "--site", site_a.key, "--email", "eve@a.example", "--name", "Eve",
+            "--password", "password123")  # fmt: skip
+    assert not User.objects.filter(email="eve@a.example").exists()
+
+
+def test_create_site_prints_the_snippet_with_the_public_url(db, settings):
+    settings.PUBLIC_URL = "https://chat.example.com"
+
+    lines = run("create_site", "My shop", "--origin", "https://shop.example")
+
+    site = Site.objects.get(name="My shop")
+    assert f'<script src="https://chat.example.com/widget.js" data-site-key="{site.key}" async></script>' in lines
+    assert not any("..." in line for line in lines)

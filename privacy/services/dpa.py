@@ -23,7 +23,8 @@ def dpa_accept(*, site: Site, version: DPAVersion, user: User) -> DPAAcceptance:
     if existing is not None:
         return existing
     acceptance = DPAAcceptance.objects.create(
-        site=site, version=version, accepted_by=user, accepted_by_label=user.email
+        site=site, site_label=f"{site.name} ({site.key})", version=version, accepted_by=user,
+        accepted_by_label=user.email,
     )
     audit_record(
         action=AuditLogEntry.Action.DPA_ACCEPT, actor=user, site=site, details={"version": version.version}

@@ -428,6 +428,22 @@ def subject_request_create(
 # --- Erasure (Art. 17) ------------------------------------------------------
 
 
+def subject_rows_delete(*, conversation_ids: list[int]) -> tuple[int, int]:
+    """Delete these conversations with their messages (notes cascade); returns both counts.
+
+    The erase step shared by `data_subject_erase` and `site_delete`; call it inside their transaction.
+    """
+    messages, _ = Message.objects.filter(conversation_id__in=conversation_ids).delete()
+    conversations, _ = Conversation.objects.filter(pk__in=conversation_ids).delete()
+    return messages, conversations
+
+
+def visitors_delete(*, visitor_ids: list[int]) -> int:
+    """Delete visitors (contact data, IP address, token hash; consent records cascade), conversations gone."""
+    _, per_model = Visitor.objects.filter(pk__in=visitor_ids).delete()
+    return per_model.get(Visitor._meta.label, 0)
+
+
 def data_subject_erase(
     *, visitor: Visitor, requested_by: User, request: DataSubjectRequest | None = None
 ) -> dict[str, int]:
@@ -460,8 +476,7 @@ def data_subject_erase(
         exports = SubjectExport.objects.filter(subject_ref=subject_ref, downloaded_at__isnull=True)
         export_files = list(exports.values_list("file_name", flat=True))
         # 2.
-        messages, _ = Message.objects.filter(conversation_id__in=conversation_ids).delete()
-        conversations, _ = Conversation.objects.filter(pk__in=conversation_ids).delete()
+        messages, conversations = subject_rows_delete(conversation_ids=conversation_ids)
         # 3.
         exports.delete()
         transaction.on_commit(lambda: _delete_export_files(export_files))
@@ -470,7 +485,7 @@ def data_subject_erase(
         requests.filter(subject_ref="").update(subject_ref=subject_ref)
         request_count = requests.update(visitor=None)
         # 5.
-        Visitor.objects.filter(pk=visitor_pk).delete()
+        visitors_delete(visitor_ids=[visitor_pk])
         counts = {
             "visitors": 1,
             "conversations": conversations,

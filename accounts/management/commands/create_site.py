@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,5 +23,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"Created site {site.name!r}. Embed:")
-        self.stdout.write(f'<script src=".../widget.js" data-site-key="{site.key}" async></script>')
+        self.stdout.write(
+            f'<script src="{settings.PUBLIC_URL}/widget.js" data-site-key="{site.key}" async></script>'
+        )
         self.stdout.write(site.key)
