@@ -209,7 +209,9 @@ class SiteAdmin(TenantModelAdmin):
         except SiteDeletionRefused as exc:
             self.message_user(request, site_deletion_refusal_text(exc.reasons), messages.ERROR)
             return
-        self.message_user(request, f"Erased {counts['conversations']} conversation(s) and {counts['visitors']} visitor(s).")
+        self.message_user(
+            request, f"Erased {counts['conversations']} conversation(s) and {counts['visitors']} visitor(s)."
+        )
 
     def save_model(self, request, obj: Site, form, change: bool) -> None:
         """Save the privacy settings through their service, which audits changes; the rest as usual."""
@@ -423,7 +425,9 @@ class MembershipAdmin(TenantModelAdmin):
         return ["user", "site"] if self.has_change_permission(request, obj) else ["user", "site", "role"]
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "role" and not roles.has_role_anywhere(user=request.user, roles=roles.OWNER_ROLES):
+        if db_field.name == "role" and not roles.has_role_anywhere(
+            user=request.user, roles=roles.OWNER_ROLES
+        ):
             kwargs["choices"] = [(roles.AGENT, Membership.Role.AGENT.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
@@ -457,7 +461,9 @@ class MembershipAdmin(TenantModelAdmin):
 
     def delete_queryset(self, request, queryset) -> None:
         for membership in self.scope(queryset, request, self.delete_roles).select_related("user", "site"):
-            if roles.is_operator(request.user) or roles.may_remove_member(user=request.user, membership=membership):
+            if roles.is_operator(request.user) or roles.may_remove_member(
+                user=request.user, membership=membership
+            ):
                 if not membership_is_last_owner(membership=membership):
                     team_member_remove(membership=membership, actor=request.user)
 

@@ -105,7 +105,9 @@ class SessionEndingUserPasswordForm(SessionEndingPasswordMixin, UserAdminPasswor
         from accounts.services import agent_password_set
 
         usable = self.cleaned_data.get("usable_password", "true") != "false"
-        return agent_password_set(agent=self.user, password=self.cleaned_data["password1"] if usable else None)
+        return agent_password_set(
+            agent=self.user, password=self.cleaned_data["password1"] if usable else None
+        )
 
 
 class InvitationAcceptForm(SessionEndingSetPasswordForm):
@@ -124,9 +126,14 @@ class InvitationAcceptForm(SessionEndingSetPasswordForm):
 
 class AccountProfileForm(forms.Form):
     display_name = forms.CharField(
-        label=_("Your name"), max_length=80, required=False, help_text=_("Visitors see this name in the chat.")
+        label=_("Your name"),
+        max_length=80,
+        required=False,
+        help_text=_("Visitors see this name in the chat."),
     )
-    photo = forms.ImageField(label=_("Photo"), required=False, help_text=_("Shown to visitors beside your name."))
+    photo = forms.ImageField(
+        label=_("Photo"), required=False, help_text=_("Shown to visitors beside your name.")
+    )
     photo_clear = forms.BooleanField(label=_("Remove the photo"), required=False)
     language = forms.ChoiceField(
         label=_("Language"),

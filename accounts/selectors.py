@@ -70,6 +70,8 @@ def membership_is_last_owner(*, membership: Membership) -> bool:
     """Whether `membership` is the only owner of its site (a site always keeps one)."""
     if membership.role != Membership.Role.OWNER:
         return False
-    return not Membership.objects.filter(site_id=membership.site_id, role=Membership.Role.OWNER).exclude(
-        pk=membership.pk
-    ).exists()
+    return (
+        not Membership.objects.filter(site_id=membership.site_id, role=Membership.Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )

@@ -19,7 +19,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
-        "accounts/password-reset/sent/", account_views.PasswordResetDoneView.as_view(), name="password_reset_done"
+        "accounts/password-reset/sent/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",

@@ -103,5 +103,8 @@ def test_create_site_prints_the_snippet_with_the_public_url(db, settings):
     lines = run("create_site", "My shop", "--origin", "https://shop.example")
 
     site = Site.objects.get(name="My shop")
-    assert f'<script src="https://chat.example.com/widget.js" data-site-key="{site.key}" async></script>' in lines
+    assert (
+        f'<script src="https://chat.example.com/widget.js" data-site-key="{site.key}" async></script>'
+        in lines
+    )
     assert not any("..." in line for line in lines)

@@ -23,7 +23,10 @@ def dpa_accept(*, site: Site, version: DPAVersion, user: User) -> DPAAcceptance:
     if existing is not None:
         return existing
     acceptance = DPAAcceptance.objects.create(
-        site=site, site_label=f"{site.name} ({site.key})", version=version, accepted_by=user,
+        site=site,
+        site_label=f"{site.name} ({site.key})",
+        version=version,
+        accepted_by=user,
         accepted_by_label=user.email,
     )
     audit_record(

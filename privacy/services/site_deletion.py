@@ -39,7 +39,9 @@ def site_legal_holds(*, site: Site) -> list[str]:
             )
             % {"count": restricted}
         )
-    open_requests = DataSubjectRequest.objects.filter(site=site, status=DataSubjectRequest.Status.OPEN).count()
+    open_requests = DataSubjectRequest.objects.filter(
+        site=site, status=DataSubjectRequest.Status.OPEN
+    ).count()
     if open_requests:
         reasons.append(
             ngettext(
@@ -89,7 +91,9 @@ def site_delete(*, site: Site, requested_by: User | None) -> dict[str, int]:
         member_ids = list(Membership.objects.filter(site=site).values_list("user_id", flat=True))
         counts = {"visitors": 0, "conversations": 0, "messages": 0}
         # 2.
-        while visitor_ids := list(Visitor.objects.filter(site=site).values_list("pk", flat=True)[:BATCH_SIZE]):
+        while visitor_ids := list(
+            Visitor.objects.filter(site=site).values_list("pk", flat=True)[:BATCH_SIZE]
+        ):
             conversation_ids = list(
                 Conversation.objects.filter(visitor_id__in=visitor_ids).values_list("pk", flat=True)
             )

@@ -1,9 +1,8 @@
 import pytest
-
-from accounts.models import User
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from accounts.models import User
 from conversations.models import Message, Visitor
 from privacy.models import AuditLogEntry, SubjectExport
 from privacy.services.subjects import subject_request_create

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="Display name shown to visitors")
         parser.add_argument("--role", choices=Membership.Role.values, default=Membership.Role.AGENT)
         parser.add_argument(
-            "--password", required=True, help="Checked against AUTH_PASSWORD_VALIDATORS; ends the agent's other logins"
+            "--password",
+            required=True,
+            help="Checked against AUTH_PASSWORD_VALIDATORS; ends the agent's other logins",
         )
 
     def handle(self, *args, site, email, name, role, password, **options):

@@ -30,9 +30,15 @@ class Command(BaseCommand):
             site = site_create(name=DEMO_SITE, origins=origins)
         else:
             site_set_origins(site=site, origins=origins)
-        passwords = {email: secrets.token_urlsafe(9) for email in (DEMO_EMAIL, DEMO_OWNER_EMAIL, DEMO_OPERATOR_EMAIL)}
+        passwords = {
+            email: secrets.token_urlsafe(9) for email in (DEMO_EMAIL, DEMO_OWNER_EMAIL, DEMO_OPERATOR_EMAIL)
+        }
         agent = agent_create(
-            site=site, email=DEMO_EMAIL, name="Demo Agent", role=Membership.Role.AGENT, password=passwords[DEMO_EMAIL]
+            site=site,
+            email=DEMO_EMAIL,
+            name="Demo Agent",
+            role=Membership.Role.AGENT,
+            password=passwords[DEMO_EMAIL],
         )
         if agent.is_superuser or agent.is_staff:  # earlier demos made the agent an operator
             User.objects.filter(pk=agent.pk).update(is_staff=False, is_superuser=False)
