@@ -2,6 +2,10 @@
 
 import asyncio
 import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import websockets
 from asgiref.sync import sync_to_async
@@ -14,6 +18,43 @@ def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return f"sessionid={client.cookies['sessionid'].value}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def http_status(server, path: str, cookie: str) -> int:
+    """GET `path` on the server with `cookie`; the status, redirects not followed."""
+    request = urllib.request.Request(f"{server.url}{path}", headers={"Cookie": cookie})
+    try:
+        return urllib.request.build_opener(_NoRedirect).open(request, timeout=10).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def post_form(server, path: str, cookie: str, fields: dict[str, str]) -> int:
+    """Load the form page at `path` with `cookie`, post `fields` with its CSRF token; the status."""
+    return post_form_keeping_session(server, path, cookie, fields)[0]
+
+
+def post_form_keeping_session(server, path: str, cookie: str, fields: dict[str, str]) -> tuple[int, str]:
+    """`post_form`, and the session cookie as a browser would keep it (Django may cycle the key)."""
+    url = f"{server.url}{path}"
+    page = urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=10)
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Cookie": f"{cookie}; csrftoken={csrf_cookie}"})
+    try:
+        response = urllib.request.build_opener(_NoRedirect).open(request, timeout=10)
+    except urllib.error.HTTPError as exc:
+        response = exc
+    session = re.search(r"sessionid=([^;]+)", ", ".join(response.headers.get_all("Set-Cookie") or []))
+    return response.status if hasattr(response, "status") else response.code, (
+        f"sessionid={session.group(1)}" if session else cookie
+    )
 
 
 class Socket:
@@ -50,8 +91,8 @@ async def visitor(server, site, origin: str = SITE_A_ORIGIN, token: str | None =
     return ws
 
 
-async def agent(server, user):
-    cookie = await sync_to_async(session_cookie)(user)
+async def agent(server, user, cookie: str | None = None):
+    cookie = cookie or await sync_to_async(session_cookie)(user)
     ws = Socket(
         await websockets.connect(
             f"{server.ws_url}/ws/agent/", origin=server.url, additional_headers={"Cookie": cookie}

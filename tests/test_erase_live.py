@@ -5,10 +5,6 @@ way they do in production; then Redis is searched for the subject's data.
 """
 
 import asyncio
-import re
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 import redis
@@ -29,22 +25,8 @@ def server(start_daphne, redis_url, transactional_db):
 
 
 def erase_through_the_dpo_page(server, user, public_id: str) -> int:
-    cookie = realtime.session_cookie(user)
-    url = f"{server.url}/privacy/dpo/subject/{public_id}/erase/"
-    page = urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=10)
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
-    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "confirm": "ERASE"}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Cookie": f"{cookie}; csrftoken={csrf_cookie}"})
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:
-        return urllib.request.build_opener(NoRedirect).open(request, timeout=10).status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    path = f"/privacy/dpo/subject/{public_id}/erase/"
+    return realtime.post_form(server, path, realtime.session_cookie(user), {"confirm": "ERASE"})
 
 
 async def test_an_erasure_ends_the_widget_tells_the_dashboard_and_leaves_nothing_in_redis(
