@@ -50,7 +50,8 @@ def team_invitation_resend(*, membership: Membership, actor: User) -> bool:
 
 @transaction.atomic
 def team_member_role_set(*, membership: Membership, role: str, actor: User) -> Membership:
-    before = membership.role
+    # The stored role: an admin form has already put the new one on the instance.
+    before = Membership.objects.select_for_update().values_list("role", flat=True).get(pk=membership.pk)
     membership_role_set(membership=membership, role=role)
     if before != role:
         audit_record(
