@@ -41,7 +41,7 @@ def test_the_account_page_saves_name_photo_and_language(bob, settings, tmp_path)
     bob.refresh_from_db()
     assert bob.display_name == "Bobby" and bob.language == "de" and bob.photo.name.startswith("agents/")
     page = client.get("/dashboard/account/").content.decode()
-    assert 'lang="de"' in page and "Profil" in page
+    assert 'lang="de"' in page and "Ihr Konto" in page
 
 
 def test_the_language_of_the_account_follows_it_to_a_new_login(bob, settings):
