@@ -85,7 +85,10 @@ class SessionEndingPasswordMixin:
 
 
 class SessionEndingPasswordChangeForm(SessionEndingPasswordMixin, PasswordChangeForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # On the account page the profile comes first; an autofocus here would scroll past it.
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class SessionEndingSetPasswordForm(SessionEndingPasswordMixin, SetPasswordForm):
@@ -125,6 +128,11 @@ class InvitationAcceptForm(SessionEndingSetPasswordForm):
 
 
 class AccountProfileForm(forms.Form):
+    def __init__(self, *args, has_photo: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_photo:
+            del self.fields["photo_clear"]
+
     display_name = forms.CharField(
         label=_("Your name"),
         max_length=80,

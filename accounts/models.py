@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import pgettext_lazy
 
 from chatplatform.lib.origins import normalize_origin
 
@@ -223,9 +224,9 @@ class Site(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        AGENT = "agent", "Agent"
+        OWNER = "owner", pgettext_lazy("role", "Owner")
+        ADMIN = "admin", pgettext_lazy("role", "Admin")
+        AGENT = "agent", pgettext_lazy("role", "Agent")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
@@ -236,6 +237,7 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "site"], name="one_membership_per_site")]
+        verbose_name = "team member"
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.site} ({self.role})"

@@ -86,10 +86,13 @@ class InvitationAcceptView(PasswordResetConfirmView):
 def account(request: HttpRequest) -> HttpResponse:
     """The agent's own account: name and photo shown to visitors, language, password."""
     user = request.user
-    profile_form = AccountProfileForm(initial={"display_name": user.display_name, "language": user.language})
+    has_photo = bool(user.photo)
+    profile_form = AccountProfileForm(
+        initial={"display_name": user.display_name, "language": user.language}, has_photo=has_photo
+    )
     password_form = SessionEndingPasswordChangeForm(user)
     if request.method == "POST" and request.POST.get("form") == "profile":
-        profile_form = AccountProfileForm(request.POST, request.FILES)
+        profile_form = AccountProfileForm(request.POST, request.FILES, has_photo=has_photo)
         if profile_form.is_valid():
             data = profile_form.cleaned_data
             agent_profile_update(
@@ -97,7 +100,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 display_name=data["display_name"],
                 language=data["language"],
                 photo=data["photo"] or None,
-                photo_clear=data["photo_clear"],
+                photo_clear=data.get("photo_clear", False),
             )
             if data["language"]:
                 translation.activate(data["language"])

@@ -23,8 +23,10 @@ NEW_PASSWORD = "a brand new passphrase 42"
 
 
 @pytest.fixture
-def server(daphne_server, transactional_db):
-    return daphne_server
+def server(start_daphne, transactional_db):
+    # A daphne of its own: the admin writes LogEntry rows, whose content-type ids a session-long
+    # daphne caches from before the last test's flush.
+    return start_daphne()
 
 
 async def closed_within(socket: realtime.Socket, seconds: float) -> tuple[dict, int]:

@@ -20,4 +20,5 @@ class Migration(migrations.Migration):
             name='session_epoch',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
+        migrations.AlterModelOptions(name="membership", options={"verbose_name": "team member"}),
     ]

@@ -735,10 +735,11 @@
       dl.append(dt, dd);
     });
     if (!dl.children.length) {
-      const dd = document.createElement("dd");
-      dd.className = "vi-none";
-      dd.textContent = "—";
-      dl.append(dd);
+      // A <dl> holds dt/dd groups only (axe-core: definition-list): an empty value under a "—" term.
+      const dt = document.createElement("dt");
+      dt.className = "vi-none";
+      dt.textContent = "—";
+      dl.append(dt, document.createElement("dd"));
     }
   }
 
@@ -1233,7 +1234,7 @@
       menu.appendChild(li);
     });
     menu.hidden = false;
-    els.input.setAttribute("aria-expanded", "true");
+    // A textarea may not carry aria-expanded (axe-core: aria-allowed-attr); the active option is enough.
     els.input.setAttribute("aria-activedescendant", `canned-option-${state.canned.index}`);
     const active = menu.children[state.canned.index];
     if (active) active.scrollIntoView({ block: "nearest" });
@@ -1246,7 +1247,6 @@
     els.cannedMenu.hidden = true;
     els.cannedMenu.textContent = "";
     if (els.input) {
-      els.input.setAttribute("aria-expanded", "false");
       els.input.removeAttribute("aria-activedescendant");
     }
   }
@@ -1280,7 +1280,6 @@
   if (els.composer && els.input) {
     if (els.cannedMenu) {
       els.input.setAttribute("aria-controls", "canned-menu");
-      els.input.setAttribute("aria-expanded", "false");
       els.input.setAttribute("aria-autocomplete", "list");
     }
     els.input.addEventListener("input", onInput);
