@@ -4,30 +4,19 @@ import uuid
 
 from django.utils import timezone
 
-from accounts.models import Membership, Site, User
+from accounts import roles
+from accounts.models import Site, User
 from conversations.models import Visitor
 from privacy.models import DataSubjectRequest, DPAAcceptance, DPAVersion, SubjectExport
 
-PRIVACY_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
-
-
 def can_manage_privacy(*, user: User, site: Site) -> bool:
-    """Superusers, and owners or admins of `site`. Agents and other sites' owners may not."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user, site=site, role__in=PRIVACY_ROLES).exists()
+    """Superusers, and owners or admins of `site` (accounts.roles). Agents and other sites' owners may not."""
+    return roles.has_role(user=user, site_id=site.pk, roles=roles.MANAGER_ROLES)
 
 
 def site_list_for_dpo(*, user: User) -> list[Site]:
     """The sites whose data subjects `user` may search, export and erase."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    sites = Site.objects.order_by("name", "pk")
-    if not user.is_superuser:
-        sites = sites.filter(memberships__user=user, memberships__role__in=PRIVACY_ROLES)
-    return list(sites)
+    return list(roles.site_list_with_role(user=user, roles=roles.MANAGER_ROLES).order_by("name", "pk"))
 
 
 def visitor_get_for_dpo(*, user: User, visitor_id: uuid.UUID | str) -> Visitor | None:
@@ -71,21 +60,12 @@ def dpa_version_current(*, today=None) -> DPAVersion | None:
 
 def can_accept_dpa(*, user: User, site: Site) -> bool:
     """Only the site's owner (who signs for the controller) or a superuser. Admins and agents may not."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user, site=site, role=Membership.Role.OWNER).exists()
+    return roles.has_role(user=user, site_id=site.pk, roles=roles.OWNER_ROLES)
 
 
 def site_list_for_dpa(*, user: User) -> list[Site]:
     """The sites for which `user` may accept the DPA."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    sites = Site.objects.order_by("name", "pk")
-    if not user.is_superuser:
-        sites = sites.filter(memberships__user=user, memberships__role=Membership.Role.OWNER)
-    return list(sites)
+    return list(roles.site_list_with_role(user=user, roles=roles.OWNER_ROLES).order_by("name", "pk"))
 
 
 def dpa_acceptance_list(*, sites: list[Site]) -> list[DPAAcceptance]:
