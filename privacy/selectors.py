@@ -9,6 +9,7 @@ from accounts.models import Site, User
 from conversations.models import Visitor
 from privacy.models import DataSubjectRequest, DPAAcceptance, DPAVersion, SubjectExport
 
+
 def can_manage_privacy(*, user: User, site: Site) -> bool:
     """Superusers, and owners or admins of `site` (accounts.roles). Agents and other sites' owners may not."""
     return roles.has_role(user=user, site_id=site.pk, roles=roles.MANAGER_ROLES)

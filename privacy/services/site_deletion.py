@@ -13,7 +13,7 @@ from conversations.events import send_event_on_commit, site_widgets_group
 from conversations.models import Conversation, Message, Visitor
 from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
 from privacy.services.audit import audit_record
-from privacy.services.subjects import _delete_export_files, subject_rows_delete, visitors_delete
+from privacy.services.subjects import export_files_delete, subject_rows_delete, visitors_delete
 
 BATCH_SIZE = 500
 
@@ -105,7 +105,7 @@ def site_delete(*, site: Site, requested_by: User | None) -> dict[str, int]:
         exports = SubjectExport.objects.filter(site=site)
         export_files = list(exports.filter(downloaded_at__isnull=True).values_list("file_name", flat=True))
         exports.delete()
-        transaction.on_commit(lambda: _delete_export_files(export_files))
+        transaction.on_commit(lambda: export_files_delete(export_files))
         counts["exports"] = len(export_files)
         counts["members"] = len(member_ids)
         # 4.

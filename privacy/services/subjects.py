@@ -222,7 +222,8 @@ def _export_path(file_name: str) -> Path:
     return Path(settings.PRIVACY_EXPORT_ROOT) / file_name
 
 
-def _delete_export_files(file_names: list[str]) -> None:
+def export_files_delete(file_names: list[str]) -> None:
+    """Remove export ZIPs from PRIVACY_EXPORT_ROOT; call it after commit (on_commit)."""
     for name in file_names:
         _export_path(name).unlink(missing_ok=True)
 
@@ -301,7 +302,7 @@ def subject_export_prune_expired(*, now=None) -> int:
         expired = SubjectExport.objects.filter(expires_at__lte=now, downloaded_at__isnull=True)
         file_names = list(expired.values_list("file_name", flat=True))
         expired.delete()
-        transaction.on_commit(lambda: _delete_export_files(file_names))
+        transaction.on_commit(lambda: export_files_delete(file_names))
     return len(file_names)
 
 
@@ -333,7 +334,7 @@ def subject_export_take(*, export: SubjectExport, actor: User) -> bytes:
             details={"bytes": len(content)},
         )
         file_name = export.file_name
-        transaction.on_commit(lambda: _delete_export_files([file_name]))
+        transaction.on_commit(lambda: export_files_delete([file_name]))
     return content
 
 
@@ -479,7 +480,7 @@ def data_subject_erase(
         messages, conversations = subject_rows_delete(conversation_ids=conversation_ids)
         # 3.
         exports.delete()
-        transaction.on_commit(lambda: _delete_export_files(export_files))
+        transaction.on_commit(lambda: export_files_delete(export_files))
         # 4.
         requests = DataSubjectRequest.objects.filter(visitor=visitor)
         requests.filter(subject_ref="").update(subject_ref=subject_ref)
