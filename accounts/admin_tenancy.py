@@ -104,6 +104,15 @@ class TenantModelAdmin(TenantFieldsMixin, admin.ModelAdmin):
             raise Http404
         return obj
 
+    def get_changeform_initial_data(self, request):
+        """A member of a single site gets it preselected in every add form."""
+        initial = super().get_changeform_initial_data(request)
+        if self.site_path == "site" and "site" not in initial and not roles.is_operator(request.user):
+            sites = list(roles.site_list_with_role(user=request.user, roles=self.add_roles)[:2])
+            if len(sites) == 1:
+                initial["site"] = sites[0].pk
+        return initial
+
     def get_deleted_objects(self, objs, request):
         """Django's summary, refused for any selected row the user may not delete (bulk action too)."""
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

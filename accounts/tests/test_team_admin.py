@@ -189,3 +189,10 @@ def test_agents_get_no_admin_even_with_staff_ticked(client, bob):
         "/admin/login/", {"username": bob.email, "password": "correct horse battery staple"}
     )
     assert response.status_code == 200 and b"no access to the administration" in response.content
+
+
+def test_a_member_of_one_site_finds_it_preselected_in_add_forms(owner_client, site_a, site_b):
+    for path in (INVITE, "/admin/integrations/apitoken/add/", "/admin/conversations/cannedresponse/add/"):
+        page = owner_client.get(path).content.decode()
+        assert f'<option value="{site_a.pk}" selected>' in page, path
+        assert f'value="{site_b.pk}"' not in page
