@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -e ".[test]"
 	touch $(STAMP)
 
-# The embedded mode runs with DEBUG on, so it needs no SECRET_KEY.
+# The embedded mode runs with DEBUG on; its SECRET_KEY comes from .env (below).
 run migrate: export DEBUG ?= 1
 
 # Local settings for the embedded mode, so that manage.py commands work outside
@@ -31,7 +31,7 @@ run: $(STAMP) .env
 	$(PY) manage.py demo_setup
 	$(PY) manage.py run_embedded
 
-migrate: $(STAMP)
+migrate: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 
 # Extra pytest arguments: make test ARGS="-k harness -x"

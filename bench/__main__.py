@@ -481,7 +481,7 @@ def main() -> None:
         **os.environ,
         **UNLIMITED,
         "DJANGO_SETTINGS_MODULE": "chatplatform.settings",
-        "SECRET_KEY": "bench-only",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
         "DEBUG": "0",  # DEBUG would record every query, as a local .env may ask
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3",
         "VAR_DIR": str(scratch),

@@ -34,7 +34,7 @@ def setup_scratch_django() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatplatform.settings",
-        "SECRET_KEY": "bench-only",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
         "DEBUG": "0",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3",
         "VAR_DIR": scratch,

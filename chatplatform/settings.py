@@ -8,10 +8,13 @@ DATABASE_URL and REDIS_URL (see docker/.env.example for every variable).
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+# `make run` writes .env (DEBUG=1 and a random SECRET_KEY); CHAT_ENV_FILE names another file.
+_env_file = Path(env.str("CHAT_ENV_FILE", default=str(BASE_DIR / ".env")))
+environ.Env.read_env(_env_file, overwrite=False) if _env_file.is_file() else None
 
 
 def envsecret(name: str, default: str | None = None) -> str:
@@ -25,7 +28,17 @@ def envsecret(name: str, default: str | None = None) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = envsecret("SECRET_KEY", default="embedded-insecure-change-me" if DEBUG else None)
+# No fallback in any mode, DEBUG included: a key everybody knows would sign export and
+# invitation links and key the subject hashes of the audit log.
+try:
+    SECRET_KEY = envsecret("SECRET_KEY")
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. `make run` writes a random one to .env for the embedded mode; "
+        "elsewhere set SECRET_KEY or SECRET_KEY_FILE (docker/.env.example)."
+    ) from None
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY is too short: use at least 32 random characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Base URL visitors' browsers use to reach this server (widget.js, WebSocket).

@@ -107,3 +107,33 @@ def test_it_shares_the_cache_through_redis_when_redis_url_is_set(tmp_path):
     assert "django.core.cache.backends.redis.RedisCache" in backend
     (backend,) = read_settings(production_env(VAR_DIR=str(tmp_path)), "CACHES")
     assert "LocMemCache" in backend
+
+
+def settings_import(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_there_is_no_built_in_secret_key_in_any_mode(tmp_path):
+    """Observed: with DEBUG=1 and no SECRET_KEY, a hard-coded key signed export links."""
+    for debug in ("1", "0"):
+        env = production_env(DEBUG=debug, CHAT_ENV_FILE=str(tmp_path / "none.env"))
+        del env["SECRET_KEY"]
+        result = settings_import(env)
+        assert result.returncode != 0 and "SECRET_KEY is not set" in result.stderr, (
+            debug,
+            result.stderr[-500:],
+        )
+    short = settings_import(production_env(SECRET_KEY="change-me", CHAT_ENV_FILE=str(tmp_path / "none.env")))
+    assert short.returncode != 0 and "too short" in short.stderr
+    env_file = tmp_path / "local.env"
+    env_file.write_text(f"DEBUG=1\nSECRET_KEY={secrets.token_urlsafe(50)}\n")  # what `make run` writes
+    env = production_env(DEBUG="1", CHAT_ENV_FILE=str(env_file))
+    del env["SECRET_KEY"], env["DEBUG"]
+    assert settings_import(env).stdout.strip() == "started"

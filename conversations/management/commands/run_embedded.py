@@ -99,7 +99,7 @@ class Command(BaseCommand):
         self._warn_if_origin_not_allowed(site_key, host_origin)
 
         env = os.environ.copy()
-        env.setdefault("DEBUG", "1")  # the embedded SECRET_KEY default needs it
+        env.setdefault("DEBUG", "1")  # the embedded mode; SECRET_KEY comes from .env
         env["PUBLIC_URL"] = public_url
         env["PYTHONUNBUFFERED"] = "1"
 
