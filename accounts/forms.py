@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts import login_throttle, roles
+from chatplatform.client import request_client_address
 
 
 class ThrottledLoginMixin:
@@ -25,7 +26,7 @@ class ThrottledLoginMixin:
         username = self.cleaned_data.get("username")
         if not username or not self.cleaned_data.get("password"):
             return super().clean()
-        ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+        ip = request_client_address(self.request) if self.request is not None else None
         remaining = login_throttle.login_lockout_remaining(username=username, ip=ip)
         if remaining:
             raise self._throttled(remaining)

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatplatform.lib.client_address import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # `make run` writes .env (DEBUG=1 and a random SECRET_KEY); CHAT_ENV_FILE names another file.
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: drops X-Forwarded-Proto unless a trusted proxy sent it (TRUSTED_PROXIES).
+    "chatplatform.client.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,9 +248,18 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 
 # --- Security (docs/security.md) -------------------------------------------
-# HTTPS: TLS ends at the reverse proxy, which also redirects http to https; daphne's
-# --proxy-headers takes the scheme from X-Forwarded-Proto, so Django knows a request was
-# secure. Set SECURE_SSL_REDIRECT=1 to have Django redirect as well.
+# Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDRs; default:
+# none). The client address is the first untrusted hop of X-Forwarded-For, walking from the
+# right (chatplatform/lib/client_address.py); from any other peer both headers are ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    TRUSTED_PROXY_NETWORKS = parse_networks(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+# HTTPS: TLS ends at the reverse proxy, which also redirects http to https and sets
+# X-Forwarded-Proto; from a trusted proxy that tells Django the request was secure.
+# Set SECURE_SSL_REDIRECT=1 to have Django redirect as well.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Sent on https responses only. Off (0) in DEBUG; a year otherwise.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from chatplatform.client import scope_client_address
 from chatplatform.lib.ratelimit import TokenBucket
 from conversations import contact, context, event_schema, post_queue, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
@@ -35,9 +36,8 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def _client_host(scope: dict[str, Any]) -> str | None:
-    """The peer address daphne puts in the scope (X-Forwarded-For with --proxy-headers). Never log it."""
-    client = scope.get("client")
-    return client[0] if client else None
+    """The client's address (chatplatform.client: X-Forwarded-For from trusted proxies only). Never log it."""
+    return scope_client_address(scope)
 
 
 def _client_id_of(text_data: str) -> str | None:
