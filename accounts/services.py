@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AgentConnection, Membership, Site, User
 from accounts.selectors import membership_routing_candidates, site_online_agents
 from chatplatform.lib.origins import normalize_origin
+from chatplatform.mail import mail_send
 from conversations import event_schema
 from conversations.events import agent_group, send_event_on_commit, site_agents_group, site_widgets_group
 
@@ -237,7 +238,6 @@ def membership_invitation_send(*, membership_id: int, invited_by_id: int | None)
 
     The link carries a one-time token (accounts.tokens), not the address. Returns whether a mail went.
     """
-    from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.urls import reverse
     from django.utils import translation
@@ -266,7 +266,7 @@ def membership_invitation_send(*, membership_id: int, invited_by_id: int | None)
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    mail_send(subject=subject, body=body, to=[user.email])
     return True
 
 

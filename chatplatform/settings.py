@@ -144,8 +144,15 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 if CELERY_BROKER_URL == "filesystem://":
     # The file-system transport needs its folders before the first task is sent.
     _queue_dir = VAR_DIR / "celery" / "queue"
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed", VAR_DIR / "celery" / "control"):
-        _folder.mkdir(parents=True, exist_ok=True)
+    # Owner-only: queued tasks name their arguments (an address a transcript goes to).
+    for _folder in (
+        VAR_DIR / "celery",
+        _queue_dir,
+        VAR_DIR / "celery" / "processed",
+        VAR_DIR / "celery" / "control",
+    ):
+        _folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _folder.chmod(0o700)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -158,10 +165,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
-# --- E-mail (chat transcripts agents send) -----------------------------------
-# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ).
-# Default: printed to the console, which is enough for the embedded mode.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# --- E-mail (transcripts, offline messages, invitations, password resets) -----------
+# EMAIL_URL like smtp+tls://user:password@mail.example.com:587 (django-environ). Required
+# unless DEBUG: no default that prints mail (bodies, names, addresses) to a log. With DEBUG
+# and no EMAIL_URL (the embedded mode) each mail is a file under EMBEDDED_MAIL_DIR, readable
+# by its owner only, deleted with the visitor it is about and after EMBEDDED_MAIL_DAYS.
+EMBEDDED_MAIL_DIR = Path(env.str("EMBEDDED_MAIL_DIR", default=str(VAR_DIR / "mail")))
+EMBEDDED_MAIL_DAYS = env.int("EMBEDDED_MAIL_DAYS", default=7)
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+    if EMAIL_BACKEND.endswith("console.EmailBackend") and not DEBUG:  # noqa: F821 - set just above
+        raise ImproperlyConfigured("EMAIL_URL=consolemail:// would print every mail to the log.")
+elif DEBUG:
+    EMAIL_BACKEND = "chatplatform.mail.PrivateFileEmailBackend"
+else:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: give the SMTP server, e.g. smtp+tls://user:password@mail.example.com:587 "
+        "(docker/.env.example)."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@localhost")
 
 # --- Auth -----------------------------------------------------------------

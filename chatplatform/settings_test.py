@@ -8,6 +8,8 @@ import os
 
 # settings.py refuses to start without SECRET_KEY when DEBUG is off.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-use-in-production")
+# ... and without EMAIL_URL; tests collect mail in memory (pytest-django's locmem outbox).
+os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 from .settings import *  # noqa: E402
 from .settings import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL, STATIC_ROOT  # noqa: E402

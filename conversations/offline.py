@@ -9,13 +9,13 @@ when it is a hosted service. Without a notification address nothing is sent.
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.selectors import site_online_agents
+from chatplatform.mail import mail_send, mail_tag
 from conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -74,11 +74,12 @@ def conversation_offline_email_send(*, conversation_id: int) -> bool:
         subject = _("New chat message on %(site)s") % {"site": site.name}
     # The subject holds no visitor data. Reply-To lets the site answer directly; the address was
     # validated as one line (conversations.contact), and Django refuses header newlines anyway.
-    EmailMessage(
+    mail_send(
         subject=subject,
         body=body,
         to=[site.notification_email],
         reply_to=[visitor.email] if visitor.email else None,
-    ).send()
+        tag=mail_tag(visitor.public_id, conversation.pk),
+    )
     logger.info("offline e-mail sent conversation=%s", conversation.pk)
     return True

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
@@ -23,6 +22,7 @@ from accounts.models import Site, User
 from accounts.selectors import site_member_list
 from accounts.services import membership_claim_for_routing, membership_mark_assigned
 from chatplatform.lib.tokens import hash_token, new_token
+from chatplatform.mail import mail_send, mail_tag
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
@@ -677,7 +677,8 @@ def conversation_transcript_email_send(
     with translation.override(_mail_language(lang)):
         subject = _("Chat transcript: %(site)s") % {"site": conversation.site.name}
         text = _transcript_text(transcript)
-    send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])
+    tag = mail_tag(conversation.visitor.public_id, conversation.pk)
+    mail_send(subject=subject, body=text, to=[to], tag=tag)
 
 
 # --- Transcripts the visitor asks for ------------------------------------------
@@ -745,5 +746,6 @@ def conversation_transcript_send_to_visitor(
     with translation.override(_mail_language(lang)):
         subject = _("Your chat with %(site)s") % {"site": conversation.site.name}
         text = _transcript_text(transcript)
-    send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])
+    tag = mail_tag(conversation.visitor.public_id, conversation.pk)
+    mail_send(subject=subject, body=text, to=[to], tag=tag)
     return True

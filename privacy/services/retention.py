@@ -34,6 +34,9 @@ Message were added). Conversations and visitors are then deleted through the
 ORM too: a few queries per batch, not per row, and relations such as
 DataSubjectRequest.visitor (SET NULL) are honoured.
 
+Mails this server keeps a copy of (the embedded mode's files, chatplatform.mail)
+go with their conversation, and in any case after EMBEDDED_MAIL_DAYS.
+
 Logs and audit entries hold counts and site ids only, never message text or
 contact data. `dry_run` counts what a run would delete and changes nothing.
 """
@@ -47,6 +50,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Site
+from chatplatform.mail import stored_mail_delete, stored_mail_prune
 from conversations.models import Conversation, Message, Visitor
 from privacy.models import AuditLogEntry
 from privacy.services.audit import audit_record
@@ -88,6 +92,7 @@ def _purge_conversation_batch(site: Site, cutoff: datetime, size: int) -> tuple[
             return 0, 0
         messages, _ = Message.objects.filter(conversation_id__in=ids).delete()
         conversations, _ = Conversation.objects.filter(pk__in=ids).delete()
+        transaction.on_commit(lambda: stored_mail_delete(conversation_ids=ids))
     return conversations, messages
 
 
@@ -156,4 +161,7 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> di
         )
         if not dry_run and any(counts.values()):
             audit_record(action=AuditLogEntry.Action.PURGE, site=site, details=counts)
+    if not dry_run:
+        # The embedded mode's copies of sent mail (chatplatform.mail) live EMBEDDED_MAIL_DAYS at most.
+        stored_mail_prune(max_age_seconds=settings.EMBEDDED_MAIL_DAYS * 86400)
     return result

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership, Site, User
 from accounts.services import agent_sockets_close
+from chatplatform.mail import stored_mail_delete
 from conversations.events import send_event_on_commit, site_widgets_group
 from conversations.models import Conversation, Message, Visitor
 from privacy.models import AuditLogEntry, DataSubjectRequest, SubjectExport
@@ -72,7 +73,8 @@ def site_delete(*, site: Site, requested_by: User | None) -> dict[str, int]:
     1. Lock the site row and check the legal holds (`site_legal_holds`).
     2. In batches of visitors: delete their conversations and messages, then the visitors, with the
        same functions as `data_subject_erase` (notes and consent records cascade).
-    3. Delete the site's pending exports; their ZIP files go after commit.
+    3. Delete the site's pending exports; their ZIP files go after commit, with the copies of
+       mails about its visitors this server keeps (chatplatform.mail).
     4. Delete the site: memberships, canned responses, notice versions, data-subject requests,
        API tokens and webhooks cascade. Audit entries and DPA acceptances stay, with the site
        cleared (SET NULL); acceptances keep the site's name in `site_label`.
@@ -91,9 +93,10 @@ def site_delete(*, site: Site, requested_by: User | None) -> dict[str, int]:
         member_ids = list(Membership.objects.filter(site=site).values_list("user_id", flat=True))
         counts = {"visitors": 0, "conversations": 0, "messages": 0}
         # 2.
-        while visitor_ids := list(
-            Visitor.objects.filter(site=site).values_list("pk", flat=True)[:BATCH_SIZE]
-        ):
+        public_ids: list = []
+        while batch := list(Visitor.objects.filter(site=site).values_list("pk", "public_id")[:BATCH_SIZE]):
+            visitor_ids = [pk for pk, _public_id in batch]
+            public_ids += [public_id for _pk, public_id in batch]
             conversation_ids = list(
                 Conversation.objects.filter(visitor_id__in=visitor_ids).values_list("pk", flat=True)
             )
@@ -106,6 +109,7 @@ def site_delete(*, site: Site, requested_by: User | None) -> dict[str, int]:
         export_files = list(exports.filter(downloaded_at__isnull=True).values_list("file_name", flat=True))
         exports.delete()
         transaction.on_commit(lambda: export_files_delete(export_files))
+        transaction.on_commit(lambda: stored_mail_delete(public_ids=public_ids))
         counts["exports"] = len(export_files)
         counts["members"] = len(member_ids)
         # 4.

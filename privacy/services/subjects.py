@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Site, User
+from chatplatform.mail import stored_mail_delete
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
 from privacy.models import AuditLogEntry, ConsentRecord, DataSubjectRequest, SubjectExport
@@ -453,7 +454,8 @@ def data_subject_erase(
     In one transaction:
     1. Lock the visitor row and count what goes.
     2. Delete the messages, then the conversations (their internal notes cascade).
-    3. Delete the subject's pending exports; their ZIP files go after commit.
+    3. Delete the subject's pending exports; their ZIP files go after commit, and so do the
+       copies of mails about the subject that this server keeps (chatplatform.mail).
     4. Detach the data-subject requests (visitor=None); `subject_ref` keeps
        them tied to the audit log without naming anyone.
     5. Delete the visitor (contact data, IP address, token hash).
@@ -473,6 +475,7 @@ def data_subject_erase(
         # 1.
         visitor = Visitor.objects.select_for_update().select_related("site").get(pk=visitor.pk)
         site, visitor_pk, subject_ref = visitor.site, visitor.pk, subject_ref_for(visitor)
+        public_id = visitor.public_id
         conversation_ids = list(Conversation.objects.filter(visitor=visitor).values_list("pk", flat=True))
         exports = SubjectExport.objects.filter(subject_ref=subject_ref, downloaded_at__isnull=True)
         export_files = list(exports.values_list("file_name", flat=True))
@@ -505,6 +508,7 @@ def data_subject_erase(
             subject_ref=subject_ref,
             details=counts,
         )
+        transaction.on_commit(lambda: stored_mail_delete(public_ids=[public_id]))
         # 7.
         send_event_on_commit(visitor_group(visitor_pk), {"type": "session.ended", "reason": "erased"})
         if conversation_ids:

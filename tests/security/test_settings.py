@@ -43,6 +43,7 @@ def production_env(**extra: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "chat.example.com",
             "CSRF_TRUSTED_ORIGINS": "https://chat.example.com",
             "PUBLIC_URL": "https://chat.example.com",
+            "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.com:587",
             **extra,
         }
     )
@@ -137,3 +138,30 @@ def test_there_is_no_built_in_secret_key_in_any_mode(tmp_path):
     env = production_env(DEBUG="1", CHAT_ENV_FILE=str(env_file))
     del env["SECRET_KEY"], env["DEBUG"]
     assert settings_import(env).stdout.strip() == "started"
+
+
+def test_production_refuses_to_start_without_a_mail_server_and_never_prints_mail(tmp_path):
+    """Observed: EMAIL_URL defaulted to consolemail://, so the log held whole transcripts."""
+    env = production_env(CHAT_ENV_FILE=str(tmp_path / "none.env"))
+    del env["EMAIL_URL"]
+    missing = settings_import(env)
+    assert missing.returncode != 0 and "EMAIL_URL is not set" in missing.stderr
+    printed = settings_import(production_env(EMAIL_URL="consolemail://", CHAT_ENV_FILE=str(tmp_path / "x")))
+    assert printed.returncode != 0 and "print every mail" in printed.stderr
+
+
+def test_the_embedded_mode_keeps_mail_and_celery_queues_owner_only(tmp_path):
+    env = production_env(DEBUG="1", VAR_DIR=str(tmp_path / "var"), CHAT_ENV_FILE=str(tmp_path / "none.env"))
+    del env["EMAIL_URL"]
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND); print(settings.CELERY_BROKER_URL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["chatplatform.mail.PrivateFileEmailBackend", "filesystem://"], (
+        result.stderr
+    )
+    for folder in ("celery", "celery/queue", "celery/processed", "celery/control"):
+        assert (tmp_path / "var" / folder).stat().st_mode & 0o777 == 0o700, folder
