@@ -56,3 +56,21 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response and header not in response:
             response[header] = content_security_policy(str(nonce))
         return response
+
+
+class NoStoreByDefaultMiddleware:
+    """`Cache-Control: no-store` on every response whose view did not choose a policy.
+
+    Dashboard pages, transcript exports, the API and the admin carry personal data; no browser or
+    proxy cache should keep them. Views meant to be cached (widget.js) set their own header, and
+    static files never reach this (WhiteNoise answers first).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+        return response

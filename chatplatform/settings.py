@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "chatplatform.client.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable): no-store unless a view chose a policy.
+    "chatplatform.middleware.NoStoreByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (and before CommonMiddleware): the language comes from the
     # `django_language` cookie set_language writes, else Accept-Language.

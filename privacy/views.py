@@ -70,17 +70,20 @@ def _subject_context(visitor, **extra):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @never_cache
 def dpo_home(request: HttpRequest) -> HttpResponse:
+    """The search. It is a POST: the searched e-mail, phone or name must not land in a URL (access
+    logs, browser history); a `q` in the query string is ignored."""
     sites = selectors.site_list_for_dpo(user=request.user)
     if not sites:
         return _unavailable(request, _("Only site owners and admins can handle data-subject requests."), 403)
-    site_key = request.GET.get("site") or sites[0].key
+    data = request.POST if request.method == "POST" else request.GET
+    site_key = data.get("site") or sites[0].key
     site = next((s for s in sites if s.key == site_key), None)
     if site is None:
         return _unavailable(request, _("No such site among those whose privacy you manage."), 404)
-    query = request.GET.get("q", "").strip()
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     results = subjects.data_subject_search(site=site, query=query) if query else None
     return render(
         request, "privacy/dpo.html", {"sites": sites, "site": site, "query": query, "results": results}

@@ -36,12 +36,24 @@ def create_export_link(client, visitor) -> str:
 def test_the_owner_finds_a_subject_and_sees_the_summary(client, alice, subject):
     client.force_login(alice)
 
-    page = client.get(reverse("privacy:dpo"), {"q": MARKERS["email"]})
+    page = client.post(reverse("privacy:dpo"), {"q": MARKERS["email"]})
     assert page.status_code == 200 and subject_url(subject).encode() in page.content
 
     page = client.get(subject_url(subject))
     assert page.status_code == 200
     assert MARKERS["email"].encode() in page.content and b"2 conversations, 4 messages" in page.content
+
+
+def test_the_search_is_a_post_and_a_query_in_the_url_is_not_searched(client, alice, subject):
+    """Observed: the DPO search put the searched e-mail or name in the URL (access logs, history)."""
+    client.force_login(alice)
+
+    form = client.get(reverse("privacy:dpo")).content.decode()
+    in_url = client.get(reverse("privacy:dpo"), {"q": MARKERS["email"]})
+
+    assert 'method="post"' in form and 'role="search"' in form and "csrfmiddlewaretoken" in form
+    assert in_url.status_code == 200 and subject_url(subject).encode() not in in_url.content
+    assert in_url.context["results"] is None
 
 
 def test_the_inbox_shows_the_privacy_link_to_owners_only(client, alice, bob):
