@@ -263,11 +263,11 @@ CHAT_RATE_AGENT_MESSAGES = env.int("CHAT_RATE_AGENT_MESSAGES", default=30)
 CHAT_RATE_AGENT_FRAMES = env.int("CHAT_RATE_AGENT_FRAMES", default=120)
 
 # --- Webhooks (docs/api.md) -------------------------------------------------
-# SSRF trade-off: site admins choose webhook URLs, and this server POSTs to them. On (the
-# default, for the embedded mode and receivers on the same host or LAN) any address is
-# allowed; off (recommended in production) URLs resolving to loopback, private, link-local
-# or other non-public addresses are refused, checked again at every connect.
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
+# SSRF: site admins choose webhook URLs, and this server POSTs to them. Off (the default
+# unless DEBUG) URLs resolving to loopback, private, link-local or other non-public addresses
+# (IPv6 forms that embed an IPv4 address judged by that address) are refused, checked again
+# at every connect; on (the embedded mode's default) any address, for receivers on the LAN.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 
 # --- Security (docs/security.md) -------------------------------------------

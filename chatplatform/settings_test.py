@@ -6,7 +6,10 @@ tests start (tests/live.py), so that both use the same test database.
 
 import os
 
-# settings.py refuses to start without SECRET_KEY when DEBUG is off.
+# The tests never read the .env `make run` writes (DEBUG=1 there would change defaults that
+# CI, on a fresh clone, runs without).
+os.environ.setdefault("CHAT_ENV_FILE", os.devnull)
+# settings.py refuses to start without SECRET_KEY.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-use-in-production")
 # ... and without EMAIL_URL; tests collect mail in memory (pytest-django's locmem outbox).
 os.environ.setdefault("EMAIL_URL", "memorymail://")

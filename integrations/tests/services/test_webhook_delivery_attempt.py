@@ -198,15 +198,39 @@ def test_it_refuses_private_addresses_when_they_are_disallowed(receiver, endpoin
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://0.0.0.0/hook",
+        # IPv6 forms that embed an IPv4 address (issue 12: these were accepted).
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 of 169.254.169.254
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",  # Teredo, client 10.0.0.1
+        "http://[fec0::1]/hook",  # site-local
+        "http://[fe80::1]/hook",
+        "http://[fc00::1]/hook",
     ],
 )
-def test_it_refuses_to_save_an_endpoint_on_a_private_address_when_disallowed(site_a, settings, url):
+def test_it_refuses_to_save_an_endpoint_on_a_private_address_by_default(site_a, settings, url):
+    from django.test import override_settings
+
+    from chatplatform.settings import WEBHOOK_ALLOW_PRIVATE_ADDRESSES as production_default
     from integrations.services import IntegrationError
 
-    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    assert production_default is False  # off unless DEBUG
+    with override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=production_default):
+        with pytest.raises(IntegrationError, match="private"):
+            webhook_endpoint_create(site=site_a, url=url, events=ALL_EVENTS)
 
-    with pytest.raises(IntegrationError, match="private"):
-        webhook_endpoint_create(site=site_a, url=url, events=ALL_EVENTS)
+
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34", "64:ff9b::5db8:d822",
+     "2002:5db8:d822::1"],
+)  # fmt: skip
+def test_public_addresses_and_their_ipv6_wrappings_are_allowed(address):
+    from integrations.outbound import is_public_address
+
+    assert is_public_address(address)
 
 
 @pytest.mark.parametrize(
