@@ -88,7 +88,7 @@ class SiteAdminForm(forms.ModelForm):
         widgets = {"retention_days": PresetNumberInput(RETENTION_PRESETS, attrs={"min": 1, "max": 3650})}
         help_texts = {
             "retention_days": "Conversations and their messages are deleted this many days after their "
-            "last message, visitors this many days after they were last seen (daily, at 03:17 UTC). "
+            "last message (hourly, at :17). Visitors go within a day once they have no conversation left. "
             "Common choices: 14 days, 90 days, 1 year (365); any value from 1 to 3650 works.",
             "ip_handling": "What is stored of a visitor's IP address when the visitor opens the chat. "
             "Anonymised keeps the network only (203.0.113.77 is stored as 203.0.113.0).",

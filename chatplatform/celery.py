@@ -16,10 +16,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.agent_connections_prune_task",
         "schedule": crontab(minute="*/5"),
     },
-    # "17 3 * * *": daily at 03:17 UTC, delete what is older than each site's retention (docs/privacy.md).
+    # "17 * * * *": hourly at :17, delete what is older than each site's retention, and visitors
+    # who never wrote after CHAT_SILENT_VISITOR_HOURS, so within a day (docs/privacy.md).
     "retention-purge": {
         "task": "privacy.tasks.retention_purge_task",
-        "schedule": crontab(minute=17, hour=3),
+        "schedule": crontab(minute=17),
     },
     # "41 * * * *": hourly, delete subject exports whose one-time link expired unused.
     "subject-exports-prune": {

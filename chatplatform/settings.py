@@ -262,6 +262,25 @@ CHAT_RATE_VISITOR_FRAMES = env.int("CHAT_RATE_VISITOR_FRAMES", default=30)
 CHAT_RATE_AGENT_MESSAGES = env.int("CHAT_RATE_AGENT_MESSAGES", default=30)
 CHAT_RATE_AGENT_FRAMES = env.int("CHAT_RATE_AGENT_FRAMES", default=120)
 
+# Abuse limits of the open widget socket (chatplatform/limits.py, docs/security.md): counted
+# per client address, per site or per e-mail address in the cache (Redis in production), each
+# refused with `rate_limited` and `retry_after`. 0 turns a limit off.
+CHAT_LIMITS = {
+    "new_visitors_per_address": (env.int("CHAT_LIMIT_NEW_VISITORS_PER_ADDRESS", default=20), 60),
+    "new_visitors_per_site": (env.int("CHAT_LIMIT_NEW_VISITORS_PER_SITE", default=300), 60),
+    "new_conversations_per_address": (env.int("CHAT_LIMIT_NEW_CONVERSATIONS_PER_ADDRESS", default=20), 60),
+    "new_conversations_per_site": (env.int("CHAT_LIMIT_NEW_CONVERSATIONS_PER_SITE", default=300), 60),
+    "site_emails": (env.int("CHAT_LIMIT_SITE_EMAILS_PER_HOUR", default=30), 3600),
+    "transcripts_per_address": (env.int("CHAT_LIMIT_TRANSCRIPTS_PER_ADDRESS_PER_DAY", default=3), 86400),
+    "transcripts_per_site": (env.int("CHAT_LIMIT_TRANSCRIPTS_PER_SITE_PER_HOUR", default=30), 3600),
+}
+# Open widget sockets per client address, and `session.start` frames per socket.
+CHAT_LIMIT_SOCKETS_PER_ADDRESS = env.int("CHAT_LIMIT_SOCKETS_PER_ADDRESS", default=30)
+CHAT_LIMIT_SESSION_STARTS_PER_SOCKET = env.int("CHAT_LIMIT_SESSION_STARTS_PER_SOCKET", default=3)
+# Visitors who never sent a message are deleted this many hours after they were last seen (by
+# the hourly purge, so within a day at the default).
+CHAT_SILENT_VISITOR_HOURS = env.int("CHAT_SILENT_VISITOR_HOURS", default=23)
+
 # --- Webhooks (docs/api.md) -------------------------------------------------
 # SSRF: site admins choose webhook URLs, and this server POSTs to them. Off (the default
 # unless DEBUG) URLs resolving to loopback, private, link-local or other non-public addresses

@@ -13,6 +13,10 @@ os.environ.setdefault("CHAT_ENV_FILE", os.devnull)
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-use-in-production")
 # ... and without EMAIL_URL; tests collect mail in memory (pytest-django's locmem outbox).
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+# Every test's visitors come from 127.0.0.1: the per-address limits would end a suite that opens
+# hundreds of sessions. The tests of the limits set them back (tests/security/test_abuse_limits.py).
+for _name in ("NEW_VISITORS_PER_ADDRESS", "NEW_CONVERSATIONS_PER_ADDRESS", "SOCKETS_PER_ADDRESS"):
+    os.environ.setdefault(f"CHAT_LIMIT_{_name}", "100000")
 
 from .settings import *  # noqa: E402
 from .settings import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL, STATIC_ROOT  # noqa: E402

@@ -43,6 +43,7 @@ urlpatterns = [
     path("sites/", include("accounts.urls")),
     path("api/v1/", include("integrations.urls")),
     path("widget.js", conversation_views.widget_js, name="widget-js"),
+    path("transcript/<str:token>/", conversation_views.transcript_confirm, name="transcript-confirm"),
     path("healthz", conversation_views.healthz, name="healthz"),
     path("", conversation_views.home, name="home"),
 ]

@@ -70,6 +70,11 @@ class Conversation(models.Model):
     offline = models.BooleanField(default=False)
     # When the visitor last had the transcript e-mailed (one every few minutes at most).
     transcript_sent_at = models.DateTimeField(null=True, blank=True)
+    # A transcript asked for to an address the visitor did not give in a form waits for the
+    # confirmation link mailed there (conversations.transcripts); only the token's hash is kept.
+    transcript_confirm_email = models.EmailField(blank=True)
+    transcript_confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    transcript_confirm_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["site", "status", "-last_message_at"])]

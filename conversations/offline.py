@@ -15,10 +15,22 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.selectors import site_online_agents
+from chatplatform.limits import LimitExceeded, limit_take, setting_limit
 from chatplatform.mail import mail_send, mail_tag
 from conversations.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
+
+
+def _site_email_allowed(site_id: int) -> bool:
+    """At most CHAT_LIMIT_SITE_EMAILS_PER_HOUR notification e-mails a site; past it the chats are
+    still stored and shown in the dashboard, only the e-mail is skipped."""
+    try:
+        limit_take(setting_limit("site_emails"), site_id)
+    except LimitExceeded:
+        logger.info("offline e-mail skipped site=%s reason=site_emails_limit", site_id)
+        return False
+    return True
 
 
 def conversation_offline_mark(*, conversation: Conversation, nobody_online: bool | None = None) -> bool:
@@ -36,7 +48,7 @@ def conversation_offline_mark(*, conversation: Conversation, nobody_online: bool
         return False
     Conversation.objects.filter(pk=conversation.pk).update(offline=True)
     conversation.offline = True
-    if conversation.site.notification_email:
+    if conversation.site.notification_email and _site_email_allowed(conversation.site_id):
         from conversations.tasks import conversation_offline_email_send_task
 
         conversation_id = conversation.pk

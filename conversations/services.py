@@ -22,11 +22,13 @@ from accounts.models import Site, User
 from accounts.selectors import site_member_list
 from accounts.services import membership_claim_for_routing, membership_mark_assigned
 from chatplatform.lib.tokens import hash_token, new_token
+from chatplatform.limits import LimitExceeded, limit_take, setting_limit
 from chatplatform.mail import mail_send, mail_tag
 from conversations import event_schema, selectors
 from conversations.events import send_event_on_commit, site_agents_group, visitor_group
 from conversations.models import Conversation, ConversationNote, Message, Visitor
 from conversations.offline import conversation_offline_mark
+from conversations.transcripts import transcript_confirmation_create, transcript_confirmation_take
 from integrations.services import webhook_event_queue, webhook_events_queue
 from privacy.services.ip import ip_for_storage
 from privacy.services.notice import chat_notice_get
@@ -40,12 +42,25 @@ RESTRICTED_DETAIL = "Processing of this chat is restricted at the visitor's requ
 
 
 class ChatError(Exception):
-    """A refusal the client can act on; `code` is listed in docs/protocol.md."""
+    """A refusal the client can act on; `code` is listed in docs/protocol.md.
 
-    def __init__(self, code: str, detail: str):
+    `retry_after` (seconds) comes with `rate_limited`: the same frame may succeed then.
+    """
+
+    def __init__(self, code: str, detail: str, *, retry_after: int | None = None):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.retry_after = retry_after
+
+
+def _take(name: str, subject: object) -> None:
+    """Count one event under the abuse limit `name` (chatplatform.limits), as a ChatError when over."""
+    try:
+        limit_take(setting_limit(name), subject)
+    except LimitExceeded as exc:
+        detail = f"Too many requests; try again in {exc.retry_after} s."
+        raise ChatError("rate_limited", detail, retry_after=exc.retry_after) from None
 
 
 def _clean_body(body: object) -> str:
@@ -217,6 +232,9 @@ def visitor_session_start(
     Returns (visitor, new token or None when resumed, open conversation or None).
     """
     if token is None:
+        # A new visitor is a row kept until the purge: limited per client address and per site.
+        _take("new_visitors_per_address", ip)
+        _take("new_visitors_per_site", site.pk)
         visitor, new = visitor_create(site=site, ip=ip)
         return visitor, new, None
     visitor = selectors.visitor_get_by_token(site=site, token=token)
@@ -688,14 +706,20 @@ VISITOR_TRANSCRIPT_INTERVAL = timedelta(minutes=10)
 
 def conversation_transcript_request_by_visitor(
     *, visitor: Visitor, conversation_id: int, to: str, lang: str | None = None
-) -> None:
+) -> str:
     """The visitor wants their conversation e-mailed to `to`: checked now, sent by a task after commit.
 
-    At most one e-mail a conversation every VISITOR_TRANSCRIPT_INTERVAL, so the
-    widget cannot be used to send mail in bulk. Refuses a restricted visitor.
-    `lang` is the widget's language (en, de, cs); anything else gets LANGUAGE_CODE.
+    Returns "sent" when `to` is the address the visitor gave in the contact or offline form, and
+    "confirm" otherwise: then only a confirmation link goes to `to` (conversations.transcripts),
+    and the transcript follows when it is used. Limits: one request a conversation every
+    VISITOR_TRANSCRIPT_INTERVAL, and per address a day and per site an hour (CHAT_LIMITS), so
+    the widget cannot be used to send mail in bulk. Refuses a restricted visitor. `lang` is the
+    widget's language (en, de, cs); anything else gets LANGUAGE_CODE.
     """
-    from conversations.tasks import conversation_transcript_visitor_send_task
+    from conversations.tasks import (
+        conversation_transcript_confirm_send_task,
+        conversation_transcript_visitor_send_task,
+    )
 
     to = _clean_email_address(to)
     lang = _mail_language(lang)
@@ -718,12 +742,42 @@ def conversation_transcript_request_by_visitor(
             raise ChatError(
                 "rate_limited", "A transcript of this chat was sent a moment ago; try again later."
             )
+        _take("transcripts_per_address", to.lower())
+        _take("transcripts_per_site", conversation.site_id)
         Conversation.objects.filter(pk=conversation.pk).update(transcript_sent_at=now)
+        given = conversation.visitor.email.strip().lower()
+        if given and given == to.lower():
+            transaction.on_commit(
+                lambda: conversation_transcript_visitor_send_task.delay(
+                    conversation_id=conversation_id, to=to, lang=lang
+                )
+            )
+            return "sent"
+        token = transcript_confirmation_create(conversation=conversation, to=to)
         transaction.on_commit(
-            lambda: conversation_transcript_visitor_send_task.delay(
-                conversation_id=conversation_id, to=to, lang=lang
+            lambda: conversation_transcript_confirm_send_task.delay(
+                conversation_id=conversation_id, token=token, lang=lang
             )
         )
+        return "confirm"
+
+
+def conversation_transcript_confirm(*, token: str, lang: str | None = None) -> bool:
+    """Someone with access to the mailbox confirmed: send the transcript there (once). False if the
+    link is unknown, used or expired."""
+    from conversations.tasks import conversation_transcript_visitor_send_task
+
+    taken = transcript_confirmation_take(token=token)
+    if taken is None:
+        return False
+    conversation, to = taken
+    lang = _mail_language(lang)
+    transaction.on_commit(
+        lambda: conversation_transcript_visitor_send_task.delay(
+            conversation_id=conversation.pk, to=to, lang=lang
+        )
+    )
+    return True
 
 
 def conversation_transcript_send_to_visitor(

@@ -9,6 +9,7 @@ from conversations.services import (
     conversation_transcript_email_send,
     conversation_transcript_send_to_visitor,
 )
+from conversations.transcripts import transcript_confirmation_email_send
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +41,9 @@ def conversation_transcript_visitor_send_task(
 ) -> None:
     """Send the transcript a visitor asked for in the widget, in its language; SMTP failures are retried."""
     conversation_transcript_send_to_visitor(conversation_id=conversation_id, to=to, lang=lang)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def conversation_transcript_confirm_send_task(*, conversation_id: int, token: str, lang: str) -> bool:
+    """Mail the link that confirms a transcript's address; SMTP failures are retried."""
+    return transcript_confirmation_email_send(conversation_id=conversation_id, token=token, lang=lang)

@@ -9,10 +9,11 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from accounts.selectors import membership_list_for_agent, site_member_list
@@ -135,6 +136,22 @@ def transcript_email(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         flash.success(request, _("The transcript is on its way."))
     return redirect("dashboard:conversation", pk=conversation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def transcript_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to an address a visitor asked a transcript for (conversations.transcripts).
+
+    GET only shows a button: mail scanners open links, and opening must not send anything.
+    """
+    lang = request.GET.get("lang") or request.POST.get("lang") or ""
+    if lang in dict(settings.LANGUAGES):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+    state = "ask"
+    if request.method == "POST":
+        state = "sent" if services.conversation_transcript_confirm(token=token, lang=lang) else "gone"
+    return render(request, "conversations/transcript_confirm.html", {"state": state, "lang": lang})
 
 
 @require_GET

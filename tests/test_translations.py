@@ -119,7 +119,7 @@ def test_the_dpo_search_follows_the_browsers_language(client, alice, visitor, la
     visitor.save(update_fields=["name"])
     client.force_login(alice)
 
-    html = client.get(reverse("privacy:dpo"), {"q": "Jo Tester"}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    html = client.post(reverse("privacy:dpo"), {"q": "Jo Tester"}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
 
     for text in texts:
         assert text in html

@@ -8,7 +8,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 async def test_the_widgets_language_reaches_the_e_mail(site_a, mailoutbox):
+    from accounts.models import Site
+
+    await Site.objects.filter(pk=site_a.pk).aupdate(prechat_email=Site.Ask.OPTIONAL)
     comm, _ = await open_session(site_a)
+    await comm.send_json_to({"type": "contact", "email": "jo@example.org"})  # transcripts go only here
+    await next_of_type(comm, "contact.ack")
     await comm.send_json_to({"type": "message.send", "client_id": "c1", "body": "Dobrý den"})
     ack = await next_of_type(comm, "message.ack")
     await comm.send_json_to(

@@ -7,7 +7,10 @@ What is deleted, per site, with cutoff = now - site.retention_days:
    activity is `last_message_at` (indexed), or `created_at` for a
    conversation that never got a message.
 2. Then visitors whose `last_seen_at` (indexed) is before the cutoff and who
-   have no conversation left.
+   have no conversation left. For a visitor who never wrote (no conversation at
+   all) the cutoff is CHAT_SILENT_VISITOR_HOURS (23) ago when that is later: a
+   widget opened without a message leaves no row for longer than a day (the
+   purge runs hourly), however long the site keeps chats.
 
 Everything of a visitor with `processing_restricted` (Art. 18) is skipped:
 restricted data is kept until the restriction is lifted.
@@ -110,17 +113,17 @@ def _purge_visitor_batch(site: Site, cutoff: datetime, size: int) -> int:
     return per_model.get(Visitor._meta.label, 0)
 
 
-def _site_count(site: Site, cutoff: datetime) -> Counts:
+def _site_count(site: Site, cutoff: datetime, visitor_cutoff: datetime) -> Counts:
     conversations = _conversations_expired(site, cutoff)
     unexpired = Conversation.objects.exclude(_expired(cutoff))
     return {
         "conversations": conversations.count(),
         "messages": Message.objects.filter(conversation__in=conversations).count(),
-        "visitors": _visitors_expired(site, cutoff, keeping=unexpired).count(),
+        "visitors": _visitors_expired(site, visitor_cutoff, keeping=unexpired).count(),
     }
 
 
-def _site_purge(site: Site, cutoff: datetime, size: int) -> Counts:
+def _site_purge(site: Site, cutoff: datetime, visitor_cutoff: datetime, size: int) -> Counts:
     counts = {"conversations": 0, "messages": 0, "visitors": 0}
     while True:
         conversations, messages = _purge_conversation_batch(site, cutoff, size)
@@ -129,7 +132,7 @@ def _site_purge(site: Site, cutoff: datetime, size: int) -> Counts:
         if conversations < size:
             break
     while True:
-        visitors = _purge_visitor_batch(site, cutoff, size)
+        visitors = _purge_visitor_batch(site, visitor_cutoff, size)
         counts["visitors"] += visitors
         if visitors < size:
             break
@@ -149,7 +152,12 @@ def retention_purge(*, now: datetime | None = None, dry_run: bool = False) -> di
     result: dict[int, Counts] = {}
     for site in Site.objects.order_by("pk"):
         cutoff = now - timedelta(days=site.retention_days)
-        counts = _site_count(site, cutoff) if dry_run else _site_purge(site, cutoff, size)
+        # Visitors with no conversation left: the later of the two cutoffs (see the docstring).
+        visitor_cutoff = max(cutoff, now - timedelta(hours=settings.CHAT_SILENT_VISITOR_HOURS))
+        if dry_run:
+            counts = _site_count(site, cutoff, visitor_cutoff)
+        else:
+            counts = _site_purge(site, cutoff, visitor_cutoff, size)
         result[site.pk] = counts
         logger.info(
             "retention purge%s site=%s conversations=%d messages=%d visitors=%d",

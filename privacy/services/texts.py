@@ -195,9 +195,10 @@ def art30_record(*, site: Site) -> dict:
         "retention": {
             "days": facts.retention_days,
             "rule": f"Conversations with their messages are deleted {facts.retention_days} days after "
-            f"their last message; visitors {facts.retention_days} days after they were last seen, once "
-            "they have no conversation left (daily purge). Visitors whose processing is restricted "
-            "(Art. 18) are kept until the restriction is lifted.",
+            f"their last message; visitors {settings.CHAT_SILENT_VISITOR_HOURS} hours after they were "
+            "last seen, once they have no conversation left, so a visitor who never writes within a "
+            "day (hourly purge). Visitors whose processing is restricted (Art. 18) are kept until the "
+            "restriction is lifted.",
         },
         "technical_and_organisational_measures": [
             "Visitor tokens are stored only as SHA-256 hashes",

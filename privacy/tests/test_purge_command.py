@@ -71,9 +71,9 @@ def test_the_task_and_the_command_call_retention_purge_only(site_a, monkeypatch)
     assert calls == [{}, {"dry_run": True}]
 
 
-def test_the_beat_schedule_runs_the_purge_daily():
+def test_the_beat_schedule_runs_the_purge_hourly():
     from chatplatform.celery import app
 
     entry = app.conf.beat_schedule["retention-purge"]
     assert entry["task"] == tasks.retention_purge_task.name
-    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {17}
+    assert entry["schedule"].hour == set(range(24)) and entry["schedule"].minute == {17}

@@ -97,9 +97,9 @@ def paragraph(facts: Facts) -> str:
         "čl. 6 odst. 1 písm. b) GDPR.",
         *consent_blocks(facts),
         f"Doba uložení: Konverzace včetně zpráv mažeme {days(facts.retention_days)} po poslední "
-        f"zprávě, ostatní údaje o vás jako návštěvníkovi chatu ({visitor_data}) "
-        f"{days(facts.retention_days)} po vašem posledním použití chatu, jakmile u nás nezůstane žádná "
-        "vaše konverzace.",
+        f"zprávě, ostatní údaje o vás jako návštěvníkovi chatu ({visitor_data}) do jednoho dne po "
+        "vašem posledním použití chatu, jakmile u nás nezůstane žádná vaše konverzace, tedy také do "
+        "jednoho dne, pokud nikdy nenapíšete.",
     ]
     if facts.sub_processors:
         lines = [

@@ -97,8 +97,8 @@ def paragraph(facts: Facts) -> str:
         *consent_blocks(facts),
         f"Speicherdauer: Gespräche werden mit ihren Nachrichten {days(facts.retention_days)} nach der "
         f"letzten Nachricht gelöscht, die übrigen Daten über Sie als Chat-Besucher ({visitor_data}) "
-        f"{days(facts.retention_days)} nach Ihrer letzten Nutzung des Chats, sobald kein Gespräch von "
-        "Ihnen mehr gespeichert ist.",
+        "innerhalb eines Tages nach Ihrer letzten Nutzung des Chats, sobald kein Gespräch von Ihnen mehr "
+        "gespeichert ist, also auch innerhalb eines Tages, wenn Sie nie schreiben.",
     ]
     if facts.sub_processors:
         lines = [

@@ -92,9 +92,9 @@ def paragraph(facts: Facts) -> str:
         "basis is Art. 6(1)(b) GDPR.",
         *consent_blocks(facts),
         f"Storage period: conversations and their messages are deleted {days(facts.retention_days)} "
-        f"after the last message; the other data about you as a chat visitor ({visitor_data}) "
-        f"{days(facts.retention_days)} after you last used the chat, once none of your conversations "
-        "is left.",
+        f"after the last message; the other data about you as a chat visitor ({visitor_data}) within "
+        "a day after you last used the chat, once none of your conversations is left, and so within "
+        "a day if you never write.",
     ]
     if facts.sub_processors:
         lines = [

@@ -7,9 +7,10 @@ from privacy.services.retention import retention_purge
 class Command(BaseCommand):
     help = (
         "Delete, for every site, conversations (with their messages) whose last activity is older "
-        "than the site's retention_days, then visitors last seen before that with no conversation "
-        "left. Visitors with restricted processing keep everything. Celery beat runs the same purge "
-        "daily; see docs/privacy.md."
+        "than the site's retention_days, then visitors with no conversation left who were last seen "
+        "before that, or more than CHAT_SILENT_VISITOR_HOURS (23) ago if that is later. Visitors with "
+        "restricted processing keep everything. Celery beat runs the same purge hourly; see "
+        "docs/privacy.md."
     )
 
     def add_arguments(self, parser):

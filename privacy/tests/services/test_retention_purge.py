@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Site
 from conversations.models import Conversation, Message, Visitor
 from conversations.services import message_post_by_visitor, visitor_create
 from privacy.models import AuditLogEntry, DataSubjectRequest
@@ -85,13 +86,30 @@ def test_it_keeps_an_expired_visitor_who_still_has_a_recent_conversation(two_sit
     assert Visitor.objects.filter(pk=visitor.pk).exists()
 
 
-def test_it_keeps_a_recently_seen_visitor_whose_conversations_expired(two_sites):
+def test_a_visitor_left_without_messages_is_kept_for_23_hours_after_last_seen(two_sites):
     site_a, _ = two_sites
     visitor, _ = chat(site_a, days_ago=30)
-    Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=NOW - timedelta(days=1))
+    Visitor.objects.filter(pk=visitor.pk).update(last_seen_at=NOW - timedelta(hours=22))
 
     assert retention_purge(now=NOW)[site_a.pk] == {"conversations": 1, "messages": 2, "visitors": 0}
     assert Visitor.objects.filter(pk=visitor.pk).exists()
+    assert retention_purge(now=NOW + timedelta(hours=2))[site_a.pk]["visitors"] == 1
+
+
+def test_a_visitor_who_never_wrote_is_deleted_within_a_day_whatever_the_retention(two_sites):
+    """Observed: visitors that never wrote were kept for the full retention (365 days by default)."""
+    from conversations.services import visitor_create
+
+    site_a, _ = two_sites
+    Site.objects.filter(pk=site_a.pk).update(retention_days=365)
+    silent, _ = visitor_create(site=site_a)
+    Visitor.objects.filter(pk=silent.pk).update(last_seen_at=NOW - timedelta(hours=23, minutes=1))
+    fresh, _ = visitor_create(site=site_a)
+    Visitor.objects.filter(pk=fresh.pk).update(last_seen_at=NOW - timedelta(hours=1))
+
+    assert retention_purge(now=NOW, dry_run=True)[site_a.pk]["visitors"] == 1
+    assert retention_purge(now=NOW)[site_a.pk]["visitors"] == 1
+    assert not Visitor.objects.filter(pk=silent.pk).exists() and Visitor.objects.filter(pk=fresh.pk).exists()
 
 
 def test_it_leaves_everything_of_a_restricted_visitor(two_sites):
