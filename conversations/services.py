@@ -63,6 +63,16 @@ def _take(name: str, subject: object) -> None:
         raise ChatError("rate_limited", detail, retry_after=exc.retry_after) from None
 
 
+def _limit_refusal(*limits: tuple[str, object]) -> ChatError | None:
+    """`_take` for each (name, subject) in turn; the first refusal, or None."""
+    try:
+        for name, subject in limits:
+            _take(name, subject)
+    except ChatError as exc:
+        return exc
+    return None
+
+
 def _clean_body(body: object) -> str:
     if not isinstance(body, str):
         raise ChatError("invalid_field", "`body` must be a string.")
@@ -256,6 +266,8 @@ class VisitorPost:
     body: object
     notice_version: object = None
     notice_language: object = None
+    # The client's address (chatplatform.client), for the new-conversation limit; never stored here.
+    address: str | None = None
 
 
 def message_post_by_visitor(
@@ -363,6 +375,14 @@ def _visitor_batch_store(cleaned: list) -> dict[int, tuple[Message, bool] | Chat
             continue
         conversation = open_conversations.get(visitor.pk)
         if conversation is None:
+            # A first message opens a conversation (routing, a notification e-mail, a webhook).
+            limited = _limit_refusal(
+                ("new_conversations_per_address", post.address),
+                ("new_conversations_per_site", visitor.site_id),
+            )
+            if limited is not None:
+                results[index] = limited
+                continue
             conversation = open_conversations[visitor.pk] = _conversation_open(
                 visitor, post.notice_version, post.notice_language
             )

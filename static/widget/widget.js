@@ -104,7 +104,8 @@
       badEmail: "Please enter a valid e-mail address.",
       transcript: "E-mail me this chat",
       transcriptEmail: "Your e-mail address",
-      transcriptSent: "We've sent you the transcript."
+      transcriptSent: "We've sent you the transcript.",
+      transcriptConfirm: "Check your inbox: open the link we sent to get the transcript."
     },
     de: {
       openChat: "Chat öffnen",
@@ -147,7 +148,8 @@
       badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
       transcript: "Chatverlauf per E-Mail",
       transcriptEmail: "Ihre E-Mail-Adresse",
-      transcriptSent: "Der Chatverlauf wurde an Sie gesendet."
+      transcriptSent: "Der Chatverlauf wurde an Sie gesendet.",
+      transcriptConfirm: "Sehen Sie in Ihr Postfach: Öffnen Sie den Link, den wir gesendet haben, um den Verlauf zu erhalten."
     },
     cs: {
       openChat: "Otevřít chat",
@@ -190,7 +192,8 @@
       badEmail: "Zadejte prosím platnou e-mailovou adresu.",
       transcript: "Poslat chat e-mailem",
       transcriptEmail: "Váš e-mail",
-      transcriptSent: "Přepis chatu jsme vám odeslali."
+      transcriptSent: "Přepis chatu jsme vám odeslali.",
+      transcriptConfirm: "Podívejte se do schránky: přepis dostanete po otevření odkazu, který jsme poslali."
     }
   };
 
@@ -1274,12 +1277,13 @@
       state.syncing = false;
       flushPending();
     },
-    "transcript.ack": function () {
+    "transcript.ack": function (f) {
       state.transcriptPending = false;
       ui.trGo.disabled = false;
       ui.trForm.hidden = true;
       ui.trLink.hidden = false;
-      ui.trMsg.textContent = S.transcriptSent;
+      // confirm: the address was not the one of the contact form; a confirmation link went there.
+      ui.trMsg.textContent = f.confirm ? S.transcriptConfirm : S.transcriptSent;
     },
     "contact.ack": function (f) {
       var sending = state.contactSending;
@@ -1378,6 +1382,13 @@
         } else {
           state.sessionRequested = false;
         }
+        return;
+      }
+      if (code === "rate_limited" && !f.client_id && state.sessionRequested && !state.sessionReady) {
+        // Too many new chats from this network or for this site just now: ask again later.
+        var wait = Math.min(Math.max(Number(f.retry_after) || 5, 1), 120);
+        state.sessionRequested = false;
+        setTimeout(startSession, wait * 1000);
         return;
       }
       if (code === "no_session") {
