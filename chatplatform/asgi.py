@@ -15,11 +15,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chatplatform.lib import send_buffer  # noqa: E402
+from chatplatform.lib import send_buffer, websocket_close  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 
-# Under daphne: abort sockets whose client stopped reading (lib/send_buffer.py).
+# Under daphne: abort sockets whose client stopped reading (lib/send_buffer.py), and end a
+# failed socket with a close frame (1009, 1007, 1002), never a dropped connection.
 send_buffer.install()
+websocket_close.install()
 
 application = ProtocolTypeRouter(
     {

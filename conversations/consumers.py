@@ -3,6 +3,9 @@
 Frames and error codes are documented in docs/protocol.md. A bad frame gets
 an `error` frame and the socket stays open; nothing here touches the ORM
 except through selectors and services run in `database_sync_to_async`.
+What daphne refuses before a frame gets here (over its message size limit,
+invalid UTF-8) ends with a close frame: see chatplatform/lib/websocket_close.py (installed
+by chatplatform/asgi.py).
 """
 
 import asyncio
@@ -19,6 +22,7 @@ from django.conf import settings
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from chatplatform.client import scope_client_address
+from chatplatform.lib import jsonframe
 from chatplatform.lib.ratelimit import TokenBucket
 from conversations import contact, context, event_schema, post_queue, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
@@ -43,8 +47,8 @@ def _client_host(scope: dict[str, Any]) -> str | None:
 def _client_id_of(text_data: str) -> str | None:
     """The `client_id` of a frame refused before it was parsed, so the client can retry it."""
     try:
-        frame = json.loads(text_data)
-    except ValueError:
+        frame = jsonframe.loads(text_data)
+    except jsonframe.FrameError:
         return None
     client_id = frame.get("client_id") if isinstance(frame, dict) else None
     return client_id if isinstance(client_id, str) else None
@@ -55,6 +59,16 @@ def _int_field(frame: dict[str, Any], name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ChatError("invalid_field", f"`{name}` must be a non-negative integer.")
     return value
+
+
+def _lone_surrogate_error(text_data: str, frame: dict[str, Any]) -> ChatError | None:
+    """`invalid_field` for a frame with a lone surrogate in any string: no service could store or hash it."""
+    if not jsonframe.might_hold_surrogates(text_data):  # the usual frame: one C-speed search
+        return None
+    field = jsonframe.lone_surrogate_field(frame)
+    if field is None:
+        return None
+    return ChatError("invalid_field", f"`{field[:80]}` must be Unicode text (no lone surrogates).")
 
 
 def _bool_field(frame: dict[str, Any], name: str) -> bool:
@@ -70,9 +84,10 @@ def _sync_frame(conversation, after_seq: int) -> dict[str, Any]:
     )
     # Also bounded in bytes: daphne refuses to send a frame over 1 MiB, and 200 long
     # messages in Czech would pass that; the client asks for the rest (`has_more`).
+    # Counted as sent: JSON makes a control character 6 bytes (`\u0001`).
     size = 0
     for count, message in enumerate(messages):
-        size += len(message.body.encode()) + 300  # the body and the fields around it
+        size += len(json.dumps(message.body, ensure_ascii=False).encode()) + 300  # and the fields around it
         if size > settings.CHAT_SYNC_PAGE_BYTES and count:
             messages, has_more = messages[:count], True
             break
@@ -159,9 +174,9 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
                 "frame_too_large", f"A frame has at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
             )
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("malformed_json", "The frame is not valid JSON.")
+            frame = jsonframe.loads(text_data)
+        except jsonframe.FrameError as exc:  # malformed_json, frame_too_deep
+            return await self.send_error(exc.code, exc.detail)
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.send_error("invalid_frame", "A frame is a JSON object with a string `type`.")
         handler = self.handlers.get(frame["type"])
@@ -172,6 +187,9 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
             retry_after = self.message_bucket.take()
             if retry_after:
                 return await self.send_json(event_schema.rate_limited(retry_after, client_id))
+        refusal = _lone_surrogate_error(text_data, frame)
+        if refusal is not None:
+            return await self.send_error(refusal.code, refusal.detail, client_id)
         try:
             await getattr(self, handler)(frame)
         except ChatError as exc:

@@ -28,8 +28,13 @@ def _error_response(description: str) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _error_response("A parameter is not valid (`invalid_parameter`)."),
+    "400": _error_response(
+        "A parameter is not valid (`invalid_parameter`): malformed, out of range (a time before year 1 "
+        "or after 9999 in UTC, a cursor this API did not return), or too many parameters."
+    ),
     "401": _error_response("No token, or an unknown or revoked one (`missing_token`, `invalid_token`)."),
+    "405": _error_response("Wrong method (`method_not_allowed`); `Allow` names the right one."),
+    "500": _error_response("The server failed (`server_error`); try again later."),
 }
 _NOT_FOUND = {"404": _error_response("No such conversation for this token's site (`not_found`).")}
 _CONVERSATION_ID = {

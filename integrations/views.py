@@ -5,19 +5,26 @@ turns `ApiError` into the JSON error shape; each view then parses its
 parameters, looks the object up within the token's site, calls at most one
 service and renders. A token only ever sees its own site: another site's
 conversation answers 404, exactly like one that does not exist.
+
+Every answer is JSON, errors included: a parameter Django itself refuses
+(too many of them) is a 400 like any other, and anything unforeseen a 500
+`server_error` (logged with its traceback, which is a bug to fix).
 """
 
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from chatplatform.lib import jsonframe
 from conversations import selectors as conversation_selectors
 from conversations.models import Conversation
 from conversations.services import ChatError, conversation_close_for_site
@@ -25,6 +32,8 @@ from integrations import schema, selectors
 from integrations.models import ApiToken
 from integrations.openapi import openapi_schema
 from integrations.services import api_token_touch
+
+logger = logging.getLogger(__name__)
 
 CONVERSATIONS_PAGE_SIZE = 50
 CONVERSATIONS_PAGE_SIZE_MAX = 200
@@ -80,13 +89,18 @@ def api_view(*methods: str) -> Callable:
                 response = _error(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
                 response["Allow"] = ", ".join(methods)
                 return response
-            token = _authenticate(request)
-            if isinstance(token, JsonResponse):
-                return token
             try:
+                token = _authenticate(request)
+                if isinstance(token, JsonResponse):
+                    return token
                 return view(request, token, *args, **kwargs)
             except ApiError as exc:
                 return _error(exc.status, exc.code, exc.detail)
+            except SuspiciousOperation:  # e.g. over DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters
+                return _error(400, "invalid_parameter", "The request's parameters are not valid.")
+            except Exception:
+                logger.exception("API request failed: %s %s", request.method, view.__name__)
+                return _error(500, "server_error", "The server could not answer; try again later.")
 
         return wrapper
 
@@ -106,18 +120,33 @@ def _int_param(request: HttpRequest, name: str, *, default: int, low: int, high:
     return value
 
 
+def _utc_datetime(raw: object) -> datetime | None:
+    """An ISO 8601 date and time as an aware UTC datetime; None if it is not one or UTC cannot hold it.
+
+    Trap: 0001-01-01T00:00+14:00 parses, but is before year 1 in UTC (and 9999-12-31T23:59-01:00
+    after 9999): the conversion, or the database adapter doing it, raises OverflowError.
+    """
+    if not isinstance(raw, str):
+        return None
+    try:
+        value = parse_datetime(raw)
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
 def _datetime_param(request: HttpRequest, name: str) -> datetime | None:
     raw = request.GET.get(name)
     if not raw:
         return None
-    try:
-        # Trap: an unencoded "+01:00" arrives as " 01:00"; that is refused, not guessed.
-        value = parse_datetime(raw)
-    except ValueError:
-        value = None
+    # Trap: an unencoded "+01:00" arrives as " 01:00"; that is refused, not guessed.
+    value = _utc_datetime(raw)
     if value is None:
-        raise ApiError(400, "invalid_parameter", f"`{name}` must be an ISO 8601 date and time.")
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        detail = f"`{name}` must be an ISO 8601 date and time, from year 1 to 9999 in UTC."
+        raise ApiError(400, "invalid_parameter", detail)
+    return value
 
 
 def _encode_cursor(conversation: Conversation) -> str:
@@ -126,17 +155,19 @@ def _encode_cursor(conversation: Conversation) -> str:
 
 
 def _decode_cursor(request: HttpRequest) -> tuple[datetime, int] | None:
+    """The (activity, id) a `next_cursor` holds. Anything else, however it was built, is a 400."""
     raw = request.GET.get("cursor")
     if not raw:
         return None
     try:
-        activity, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        value = parse_datetime(activity)
-        if value is None or not isinstance(pk, int):
-            raise ValueError
-        return value, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(400, "invalid_parameter", "`cursor` is not a cursor this API returned.") from None
+        decoded = jsonframe.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)), max_depth=1)
+        activity, pk = decoded if isinstance(decoded, list) else (None, None)
+    except (ValueError, binascii.Error):  # FrameError is a ValueError; so is a list of another length
+        activity, pk = None, None
+    value = _utc_datetime(activity)
+    if value is None or isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= selectors.MAX_ID:
+        raise ApiError(400, "invalid_parameter", "`cursor` is not a cursor this API returned.")
+    return value, pk
 
 
 def _conversation(token: ApiToken, conversation_id: int) -> Conversation:

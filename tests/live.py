@@ -189,7 +189,21 @@ def start_daphne(
         # A log file, not a pipe: nobody reads a pipe while tests run, and a
         # full pipe would block daphne.
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                # The transport limit (docs/protocol.md, "Errors"); tests/test_bad_frames_live.py checks it.
+                "--websocket-max-message-size",
+                "1048576",
+                "--websocket-max-frame-size",
+                "1048576",
+                ASGI_APPLICATION,
+            ],
             cwd=BASE_DIR,
             env=env,
             stdout=log,

@@ -1,8 +1,13 @@
+import base64
+import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conversations.models import Conversation, Message
 from conversations.services import conversation_close, message_post_by_agent, message_post_by_visitor
@@ -168,6 +173,92 @@ def test_it_answers_400_for_bad_parameters(api, first_message, query):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_parameter"
+
+
+def cursor(value) -> str:
+    """A `cursor` parameter holding `value` (JSON, or raw bytes) the way the API encodes its own."""
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return "cursor=" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+NOW = "2026-11-27T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("updated_since=0001-01-01T00:00:00%2B14:00", id="since_before_year_1_in_utc"),
+        pytest.param("updated_since=9999-12-31T23:59:59-14:00", id="since_after_9999_in_utc"),
+        pytest.param("updated_since=9999-12-31T23:59:59.999999-00:01", id="since_a_minute_after_9999"),
+        pytest.param(cursor(["0001-01-01T00:00:00+14:00", 1]), id="cursor_before_year_1"),
+        pytest.param(cursor(["9999-12-31T23:59:59-14:00", 1]), id="cursor_after_9999"),
+        pytest.param(cursor([NOW, 2**70]), id="cursor_id_past_any_integer_column"),
+        pytest.param(cursor([NOW, 2**63]), id="cursor_id_past_bigint"),
+        pytest.param(cursor([NOW, -1]), id="cursor_id_negative"),
+        pytest.param(cursor([NOW, True]), id="cursor_id_boolean"),
+        pytest.param(cursor(b"[" * 5000), id="cursor_nested_open"),
+        pytest.param(cursor(b"[" * 3000 + b"]" * 3000), id="cursor_nested_closed"),
+    ],
+)
+def test_it_answers_400_json_for_dates_and_cursors_out_of_range(api, first_message, query):
+    response = api.get(f"/api/v1/conversations?{query}")
+
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_it_answers_400_json_for_too_many_query_parameters(api, first_message):
+    query = "&".join(f"p{i}=1" for i in range(1001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000
+
+    response = api.get(f"/api/v1/conversations?{query}")
+
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_it_answers_json_500_with_a_code_when_something_fails(api, first_message, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("integrations.selectors.conversation_page_for_site", broken)
+    with caplog.at_level(logging.ERROR, logger="integrations.views"):
+        response = api.get("/api/v1/conversations")
+
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "server_error"
+    assert "RuntimeError" in caplog.text  # a bug, logged with its traceback
+
+
+datetimes_near_the_edges = st.builds(
+    lambda moment, offset: moment.isoformat() + offset,
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999))
+    | st.sampled_from([datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)]),
+    st.sampled_from(["", "Z", "+14:00", "-14:00", "+00:01", "-23:59", "+24:00"]),
+)
+query_values = st.text(max_size=30) | datetimes_near_the_edges | st.integers(-(2**70), 2**70).map(str)
+cursor_values = st.builds(
+    lambda activity, pk: json.dumps([activity, pk]),
+    datetimes_near_the_edges | st.text(max_size=10) | st.none(),
+    st.integers(-(2**70), 2**70) | st.booleans() | st.floats() | st.text(max_size=5),
+) | st.binary(max_size=40).map(lambda raw: raw.decode("latin-1"))
+
+
+@settings(
+    max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["updated_since", "limit", "status", "cursor"]),
+    value=query_values,
+    raw_cursor=cursor_values,
+)
+def test_any_query_parameter_gets_a_page_or_a_json_400(api, first_message, name, value, raw_cursor):
+    if name == "cursor":
+        value = base64.urlsafe_b64encode(raw_cursor.encode("utf-8", "surrogatepass")).decode()
+    response = api.get(f"/api/v1/conversations?{name}={quote(value, safe='')}")
+
+    assert response["Content-Type"] == "application/json"
+    assert response.status_code == 200 or (
+        response.status_code == 400 and response.json()["error"]["code"] == "invalid_parameter"
+    ), (name, value, response.content[:200])
 
 
 def test_it_answers_405_with_the_allowed_methods(api, first_message):

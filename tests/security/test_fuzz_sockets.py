@@ -2,10 +2,14 @@
 
 Each example sends a few generated frames on one socket: arbitrary JSON, text
 that is not JSON, and near-valid frames of every client frame type (wrong
-types, huge and odd unicode strings, nested objects, negative numbers, extra
-fields). Every reply must be a documented frame, every error a documented code
+types, huge and odd unicode strings, lone surrogates, nested objects, negative
+numbers, extra fields), frames nested far too deep and numbers JSON cannot
+carry. Every reply must be a documented frame, every error a documented code
 other than `server_error`, the socket must stay open, and a valid
 `message.send` afterwards must still be acknowledged.
+
+The depth check the consumers run before parsing (chatplatform/lib/jsonframe.py)
+is also compared with a plain character-by-character count.
 """
 
 import json
@@ -21,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatplatform.asgi import application
+from chatplatform.lib.jsonframe import MAX_DEPTH, FrameError, loads, nesting_exceeds
 from conversations.tests.test_consumers import ORIGIN_A, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,8 +59,16 @@ huge_text = st.builds(
     st.sampled_from(["x", "é", "€", "😀", "\u202e", "\x00", " ", "\n"]),
     st.sampled_from([0, 1, 63, 64, 65, 4999, 5000, 5001, 9000]),
 )
+# Valid JSON ("\ud800"), but not Unicode text: no database, hash or mail can take it.
+lone_surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+with_surrogate = st.builds(
+    lambda a, s, b: a + s + b, st.text(max_size=10), lone_surrogate, st.text(max_size=10)
+)
 odd_text = (
-    st.text(max_size=80) | huge_text | st.sampled_from(["", " ", "\u202egnp.exe", "{{7*7}}", "<script>"])
+    st.text(max_size=80)
+    | huge_text
+    | with_surrogate
+    | st.sampled_from(["", " ", "\u202egnp.exe", "{{7*7}}", "<script>", "[[[[", '{"'])
 )
 junk = (
     odd_text
@@ -112,9 +125,32 @@ def near_valid(fields_by_type: dict) -> st.SearchStrategy:
     return st.sampled_from(sorted(fields_by_type)).flatmap(frame)
 
 
+def too_deep(fields_by_type: dict) -> st.SearchStrategy:
+    """A near-valid frame with one field nested past MAX_DEPTH (arrays, objects or both)."""
+    wrapper = st.sampled_from([("[", "]"), ('{"a": ', "}"), ("[{}, ", "]")])
+    return st.builds(
+        lambda frame, depth, wrap: (
+            json.dumps(frame)[:-1] + ', "deep": ' + wrap[0] * depth + "1" + wrap[1] * depth + "}"
+        ),
+        near_valid(fields_by_type),
+        st.integers(min_value=MAX_DEPTH, max_value=3000),
+        wrapper,
+    )
+
+
+def not_finite(fields_by_type: dict) -> st.SearchStrategy:
+    """A near-valid frame with a number JSON cannot carry (Python's json would parse it)."""
+    return st.builds(
+        lambda frame, number: json.dumps(frame)[:-1] + f', "n": {number}}}',
+        near_valid(fields_by_type),
+        st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "-1e400"]),
+    )
+
+
 def raw_frames(fields_by_type: dict) -> st.SearchStrategy:
     as_text = (near_valid(fields_by_type) | json_values).map(json.dumps)
-    return st.lists(as_text | st.text(max_size=30), min_size=1, max_size=6)
+    hostile = too_deep(fields_by_type) | not_finite(fields_by_type)
+    return st.lists(as_text | hostile | st.text(max_size=30), min_size=1, max_size=6)
 
 
 def swap_conversation(text: str, conversation_id: int) -> str:
@@ -214,3 +250,63 @@ def test_the_agent_socket_survives_fuzzed_frames(site_a, alice, bob, high_limits
         async_to_sync(example)()
 
     run()
+
+
+# --- The depth check, against a plain count ---------------------------------------
+
+
+def parser_depth(text: str) -> int:
+    """The deepest nesting a JSON parser reaches in `text`: brackets outside strings, counted one by one."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+deep_values = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='[]{}"\\:, ab', max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet="[]{}ab", max_size=4), inner, max_size=3)
+    ),
+    max_leaves=60,
+)
+bracket_soup = st.text(alphabet='[[[{{]]}}"\\:,1 ', max_size=3000)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(value=deep_values, limit=st.integers(min_value=0, max_value=40))
+def test_the_depth_check_is_exact_for_json(value, limit):
+    text = json.dumps(value)
+
+    assert nesting_exceeds(text, limit) == (parser_depth(text) > limit)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(text=bracket_soup, limit=st.integers(min_value=1, max_value=40))
+def test_text_the_depth_check_lets_through_nests_at_most_twice_the_limit(text, limit):
+    if not nesting_exceeds(text, limit):
+        assert parser_depth(text) <= 2 * limit
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=bracket_soup | st.builds(lambda n: "[" * n, st.integers(min_value=0, max_value=20_000)))
+def test_parsing_any_text_raises_only_frame_errors(text):
+    try:
+        loads(text)
+    except FrameError as exc:
+        assert exc.code in DOCUMENTED_ERRORS

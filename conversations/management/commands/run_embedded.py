@@ -128,6 +128,11 @@ class Command(BaseCommand):
                     str(port),
                     "--access-log",
                     os.devnull,
+                    # The transport limit (docs/protocol.md, "Errors"): larger messages close with 1009.
+                    "--websocket-max-message-size",
+                    "1048576",
+                    "--websocket-max-frame-size",
+                    "1048576",
                     ASGI_APPLICATION,
                 ],
                 env,
