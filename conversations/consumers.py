@@ -21,6 +21,7 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from chatplatform import limits
 from chatplatform.client import scope_client_address
 from chatplatform.lib import jsonframe
 from chatplatform.lib.ratelimit import TokenBucket
@@ -42,6 +43,23 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 def _client_host(scope: dict[str, Any]) -> str | None:
     """The client's address (chatplatform.client: X-Forwarded-For from trusted proxies only). Never log it."""
     return scope_client_address(scope)
+
+
+SOCKETS_GAUGE = "visitor_sockets"
+# Close code for a widget socket over CHAT_LIMIT_SOCKETS_PER_ADDRESS (docs/protocol.md): retry later.
+CLOSE_TOO_MANY_SOCKETS = 4008
+
+
+def _socket_slot_take(address: str | None) -> bool:
+    """One more open widget socket for `address`, unless CHAT_LIMIT_SOCKETS_PER_ADDRESS are open."""
+    return limits.gauge_enter(
+        SOCKETS_GAUGE, address, maximum=settings.CHAT_LIMIT_SOCKETS_PER_ADDRESS, ttl=SOCKETS_GAUGE_TTL
+    )
+
+
+# Counts of a process that died without `disconnect` fade after this long with no new socket.
+SOCKETS_GAUGE_TTL = 3600
+SOCKETS_RETRY_AFTER = 30
 
 
 def _client_id_of(text_data: str) -> str | None:
@@ -193,7 +211,7 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         try:
             await getattr(self, handler)(frame)
         except ChatError as exc:
-            await self.send_error(exc.code, exc.detail, client_id)
+            await self.send_error(exc.code, exc.detail, client_id, retry_after=exc.retry_after)
         except Exception as exc:
             # Exception texts can quote stored values; log the type and where only.
             logger.error(
@@ -213,8 +231,13 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
             text = json.dumps(payload)
         await self.send(text_data=text)
 
-    async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
-        await self.send_json(event_schema.error(code, detail, client_id))
+    async def send_error(
+        self, code: str, detail: str, client_id: str | None = None, *, retry_after: int | None = None
+    ) -> None:
+        frame = event_schema.error(code, detail, client_id)
+        if retry_after is not None:
+            frame["retry_after"] = retry_after
+        await self.send_json(frame)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
@@ -237,12 +260,24 @@ class VisitorConsumer(ChatConsumerBase):
     async def connect(self) -> None:
         self.site = None
         self.visitor = None
+        self.session_starts = 0
+        self.address_counted = None
         site = await database_sync_to_async(account_selectors.site_get_by_key)(
             key=self.scope["url_route"]["kwargs"]["site_key"]
         )
         if site is None or not site.allows_origin(_header(self.scope, b"origin")):
             await self.close()  # before accept: the handshake fails with 403
             return
+        address = _client_host(self.scope)
+        if not await database_sync_to_async(_socket_slot_take)(address):
+            # Accepted only to say why (daphne sends no close reason): a refused handshake would
+            # look like a network failure to the widget.
+            await self.accept()
+            detail = "Too many chat connections from your network; try again later."
+            await self.send_error("too_many_connections", detail, retry_after=SOCKETS_RETRY_AFTER)
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.address_counted = address
         self.site = site
         # Accept before building the welcome: daphne fails a handshake not accepted
         # within 5 s, and in a burst of new widgets every database call queues.
@@ -251,6 +286,8 @@ class VisitorConsumer(ChatConsumerBase):
         await self.send_json(await database_sync_to_async(_visitor_welcome)(site))
 
     async def disconnect(self, code: int) -> None:
+        if self.address_counted is not None:
+            await database_sync_to_async(limits.gauge_leave)(SOCKETS_GAUGE, self.address_counted)
         if self.site is not None:
             await self.channel_layer.group_discard(site_widgets_group(self.site.pk), self.channel_name)
         if self.visitor is not None:
@@ -271,6 +308,11 @@ class VisitorConsumer(ChatConsumerBase):
         token = frame.get("token")
         if token is not None and not isinstance(token, str):
             raise ChatError("invalid_field", "`token` must be a string or absent.")
+        # A widget starts one session, or a few after an erasure or an unknown token; more on one
+        # socket would only make visitor rows (issue 12).
+        self.session_starts += 1
+        if self.session_starts > settings.CHAT_LIMIT_SESSION_STARTS_PER_SOCKET > 0:
+            raise ChatError("rate_limited", "Too many session.start on this connection; reconnect.")
         visitor, new_token, conversation = await database_sync_to_async(services.visitor_session_start)(
             site=self.site, token=token, ip=_client_host(self.scope)
         )
@@ -299,6 +341,7 @@ class VisitorConsumer(ChatConsumerBase):
                 body=frame.get("body"),
                 notice_version=frame.get("notice_version"),
                 notice_language=frame.get("lang"),
+                address=_client_host(self.scope),
             )
         )
         await self.send_json(_ack_frame(message, event_schema.conversation_for_visitor(message.conversation)))
@@ -351,10 +394,12 @@ class VisitorConsumer(ChatConsumerBase):
     async def on_transcript_request(self, frame: dict[str, Any]) -> None:
         visitor = self._require_session()
         conversation_id = _int_field(frame, "conversation")
-        await database_sync_to_async(services.conversation_transcript_request_by_visitor)(
+        outcome = await database_sync_to_async(services.conversation_transcript_request_by_visitor)(
             visitor=visitor, conversation_id=conversation_id, to=frame.get("email"), lang=frame.get("lang")
         )
-        await self.send_json({"type": "transcript.ack", "conversation": conversation_id})
+        # confirm: not the contact form's address; a confirmation link went there (conversations.transcripts).
+        ack = {"type": "transcript.ack", "conversation": conversation_id, "confirm": outcome == "confirm"}
+        await self.send_json(ack)
 
     async def on_consent(self, frame: dict[str, Any]) -> None:
         visitor = self._require_session()
