@@ -24,7 +24,7 @@ from tests.browser.test_dashboard_browser import PASSWORD, SHOP_ORIGIN, TIMEOUT_
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-MARK = "ZZB"
+MARK = "ZZBQX"  # five letters: no random token in a page holds them by chance
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 AGENT_PASSWORD = "dana chooses a long passphrase"
 
@@ -69,9 +69,9 @@ def server(start_daphne, mail_dir):
 def tenants(transactional_db):
     shop = site_create(name="Demo shop", origins=[SHOP_ORIGIN])
     owner = agent_create(site=shop, email="alice@shop.example", name="Alice", role="owner", password=PASSWORD)
-    other = site_create(name=f"{MARK} Other shop", origins=["https://zzb.example"])
+    other = site_create(name=f"{MARK} Other shop", origins=["https://zzbqx.example"])
     agent_create(
-        site=other, email="zzb-owner@other.example", name=f"{MARK} Owner", role="owner", password=PASSWORD
+        site=other, email="zzbqx-owner@other.example", name=f"{MARK} Owner", role="owner", password=PASSWORD
     )
     visitor, _ = visitor_create(site=other)
     message_post_by_visitor(visitor=visitor, client_id="b1", body=f"{MARK} a secret of the other shop")

@@ -9,8 +9,6 @@ Every loop here is bounded; the limits are the documented defaults unless a test
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,10 @@ from asgiref.sync import sync_to_async
 from accounts.models import Site
 from conversations.models import Conversation, Visitor
 from tests import realtime
-from tests.live import BASE_DIR
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-# The documented defaults (test_the_documented_defaults checks settings.py ships them); the test
+# The documented defaults (tests/security/test_settings.py checks that settings.py ships them); the test
 # settings raise the per-address ones for the rest of the suite, whose visitors all come from
 # 127.0.0.1, so the daphne of each test here gets them back.
 DEFAULTS = {
@@ -32,34 +29,6 @@ DEFAULTS = {
     "CHAT_LIMIT_NEW_CONVERSATIONS_PER_ADDRESS": "20",
     "CHAT_LIMIT_SOCKETS_PER_ADDRESS": "30",
 }
-
-
-@pytest.mark.django_db(transaction=False)
-def test_the_documented_defaults(tmp_path):
-    from tests.security.test_settings import production_env
-
-    env = {
-        k: v for k, v in production_env(CHAT_ENV_FILE=str(tmp_path / "none")).items() if "CHAT_LIMIT" not in k
-    }
-    script = (
-        "import json, django; django.setup(); from django.conf import settings as s; "
-        "print(json.dumps([s.CHAT_LIMITS, s.CHAT_LIMIT_SOCKETS_PER_ADDRESS, "
-        "s.CHAT_LIMIT_SESSION_STARTS_PER_SOCKET]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True
-    )
-    limits, sockets, starts = json.loads(result.stdout)
-    assert limits == {
-        "new_visitors_per_address": [20, 60],
-        "new_visitors_per_site": [300, 60],
-        "new_conversations_per_address": [20, 60],
-        "new_conversations_per_site": [300, 60],
-        "site_emails": [30, 3600],
-        "transcripts_per_address": [3, 86400],
-        "transcripts_per_site": [30, 3600],
-    }
-    assert (sockets, starts) == (int(DEFAULTS["CHAT_LIMIT_SOCKETS_PER_ADDRESS"]), 3)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Production settings: password hashing and `check --deploy` (docs/security.md)."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -165,3 +166,28 @@ def test_the_embedded_mode_keeps_mail_and_celery_queues_owner_only(tmp_path):
     )
     for folder in ("celery", "celery/queue", "celery/processed", "celery/control"):
         assert (tmp_path / "var" / folder).stat().st_mode & 0o777 == 0o700, folder
+
+
+def test_the_abuse_limits_ship_the_documented_defaults(tmp_path):
+    env = {
+        k: v for k, v in production_env(CHAT_ENV_FILE=str(tmp_path / "none")).items() if "CHAT_LIMIT" not in k
+    }
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.CHAT_LIMITS, s.CHAT_LIMIT_SOCKETS_PER_ADDRESS, "
+        "s.CHAT_LIMIT_SESSION_STARTS_PER_SOCKET]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    limits, sockets, starts = json.loads(result.stdout)
+    assert limits == {
+        "new_visitors_per_address": [20, 60],
+        "new_visitors_per_site": [300, 60],
+        "new_conversations_per_address": [20, 60],
+        "new_conversations_per_site": [300, 60],
+        "site_emails": [30, 3600],
+        "transcripts_per_address": [3, 86400],
+        "transcripts_per_site": [30, 3600],
+    }
+    assert (sockets, starts) == (30, 3)
