@@ -39,7 +39,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "http://bench.localhost"
 UNLIMITED = {
-    f"CHAT_RATE_{role}_{kind}": "1000000" for role in ("VISITOR", "AGENT") for kind in ("MESSAGES", "FRAMES")
+    **{
+        f"CHAT_RATE_{role}_{kind}": "1000000"
+        for role in ("VISITOR", "AGENT")
+        for kind in ("MESSAGES", "FRAMES")
+    },
+    # The load comes from one address: the abuse limits (0: off) would stop it at once.
+    **{
+        f"CHAT_LIMIT_{name}": "0"
+        for name in (
+            "NEW_VISITORS_PER_ADDRESS",
+            "NEW_VISITORS_PER_SITE",
+            "NEW_CONVERSATIONS_PER_ADDRESS",
+            "NEW_CONVERSATIONS_PER_SITE",
+            "SOCKETS_PER_ADDRESS",
+        )
+    },
+    "EMAIL_URL": "dummymail://",
+    "CHAT_ENV_FILE": os.devnull,
 }
 
 

@@ -35,6 +35,8 @@ def setup_scratch_django() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatplatform.settings",
         "SECRET_KEY": "bench-only-" + "x" * 40,
+        "EMAIL_URL": "dummymail://",
+        "CHAT_ENV_FILE": os.devnull,
         "DEBUG": "0",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3",
         "VAR_DIR": scratch,
