@@ -29,7 +29,7 @@ def test_the_generated_text_follows_the_settings_and_each_change_is_a_new_versio
     assert v2.version == 2
     assert "365 days" in v1.texts["en"] and "Site A processes" in v1.texts["en"]
     assert "Shop GmbH processes" in v2.texts["en"] and "30 days after the last message" in v2.texts["en"]
-    assert "30 Tagen nach der letzten Nachricht" in v2.texts["de"]
+    assert "30 Tage nach der letzten Nachricht" in v2.texts["de"]
     assert "po 30 dnech od poslední zprávy" in v2.texts["cs"]
     # What visitors saw before stays as it was.
     v1.refresh_from_db()
