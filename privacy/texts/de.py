@@ -132,7 +132,8 @@ def paragraph(facts: Facts) -> str:
 def chat_notice(facts: Facts) -> str:
     """The short notice the widget shows above the first message."""
     who = facts.controller_name or facts.site_name
-    after = "einen Tag" if facts.retention_days == 1 else f"{facts.retention_days} Tage"  # accusative: "30 Tage nach"
+    # Accusative: "30 Tage nach der letzten Nachricht".
+    after = "einen Tag" if facts.retention_days == 1 else f"{facts.retention_days} Tage"
     return (
         f"{who} verarbeitet Ihre Nachrichten und Ihre Angaben in diesem Chat, um Ihre Anfrage zu "
         f"beantworten. Sie werden {after} nach der letzten Nachricht gelöscht. "
