@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Site, User
 from accounts.selectors import site_member_list
 from accounts.services import membership_claim_for_routing, membership_mark_assigned
+from chatplatform.lib.jsonframe import is_unicode_text
 from chatplatform.lib.tokens import hash_token, new_token
 from chatplatform.limits import LimitExceeded, limit_take, setting_limit
 from chatplatform.mail import mail_send, mail_tag
@@ -88,15 +89,8 @@ def _clean_body(body: object) -> str:
     return body
 
 
-def is_utf8_text(text: str) -> bool:
-    """False for lone surrogates: JSON lets a client send them, no database can store them."""
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+# False for lone surrogates: JSON lets a client send them, no database can store them.
+is_utf8_text = is_unicode_text
 
 
 def _clean_client_id(client_id: object) -> str:
