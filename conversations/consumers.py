@@ -12,10 +12,12 @@ import asyncio
 import json
 import logging
 import traceback
+from collections.abc import Coroutine
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -24,6 +26,7 @@ from accounts import services as account_services
 from chatplatform import limits
 from chatplatform.client import scope_client_address
 from chatplatform.lib import jsonframe
+from chatplatform.lib.channel_layers import REDIS_UNAVAILABLE, redis_outage_log
 from chatplatform.lib.ratelimit import TokenBucket
 from conversations import contact, context, event_schema, post_queue, selectors, services
 from conversations.events import agent_group, site_agents_group, site_widgets_group, visitor_group
@@ -136,10 +139,24 @@ def _ack_frame(message, conversation_payload) -> dict[str, Any]:
 
 # Close code: the server can no longer deliver events to this socket; reconnect and sync.
 CLOSE_RECONNECT = 4012
+# Close code: Redis is unavailable, so the socket cannot join its groups; connect again in a moment.
+CLOSE_UNAVAILABLE = 4013
+UNAVAILABLE_RETRY_AFTER = 1
 
 
 class ChatConsumerBase(AsyncWebsocketConsumer):
-    """Parses frames and dispatches them by `type` through `handlers`."""
+    """Parses frames and dispatches them by `type` through `handlers`.
+
+    Redis unavailable (REDIS_UNAVAILABLE from the channel layer or the cache
+    behind the limits) never ends a socket with 1011 and a traceback
+    (`dispatch`): a socket that is connecting is refused with 4013 after an
+    `unavailable` error, an open one is closed with 4012 (it may no longer be
+    in its groups), and a disconnect ends without the rest of its clean-up,
+    which Redis lost or expires.
+    """
+
+    accepted = False
+    closing = False  # once the server closed the socket, frames that still arrive are not applied
 
     handlers: dict[str, str] = {}
     # Rate limits per socket (docs/protocol.md, `rate_limited`): every frame takes a token
@@ -165,7 +182,50 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except REDIS_UNAVAILABLE as exc:
+            await self._redis_unavailable(message["type"], exc)
+
+    async def _redis_unavailable(self, message_type: str, exc: BaseException) -> None:
+        if message_type == "websocket.connect":
+            redis_outage_log.note("sockets refused", exc)
+            if not self.accepted:
+                # Accepted only to say why: a refused handshake looks like a network failure.
+                await self.accept()
+            detail = "The chat server is briefly unavailable; connect again in a moment."
+            await self.send_error("unavailable", detail, retry_after=UNAVAILABLE_RETRY_AFTER)
+            await self.close(code=CLOSE_UNAVAILABLE)
+        elif message_type == "websocket.disconnect":
+            redis_outage_log.note("disconnects cut short", exc)
+            raise StopConsumer()
+        else:
+            redis_outage_log.note("sockets closed", exc)
+            await self.close(code=CLOSE_RECONNECT)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await super().close(code, reason)
+
+    async def _groups_leave(self, groups: list[str]) -> None:
+        """Leave `groups`; with Redis away, what is left expires there (`group_expiry`) or is lost."""
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except REDIS_UNAVAILABLE as exc:
+            redis_outage_log.note("disconnects cut short", exc)
+
+    async def _closing_if_redis_fails(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run `coroutine` (a task of the socket); Redis unavailable in it closes the socket with 4012."""
+        try:
+            await coroutine
+        except REDIS_UNAVAILABLE as exc:
+            redis_outage_log.note("sockets closed", exc)
+            await self.close(code=CLOSE_RECONNECT)
 
     async def layer_reset(self, event: dict[str, Any]) -> None:
         """Redis lost this socket's group memberships (a restart): no event reaches it any more.
@@ -176,6 +236,10 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_RECONNECT)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            # Sent before the client saw the close (a refused socket's first frames, say): nobody
+            # would read the answer, and the client sends what was not acked again on its next socket.
+            return
         if text_data is None:
             return await self.send_error("invalid_frame", "Send JSON in text frames.")
         oversized = (
@@ -212,6 +276,8 @@ class ChatConsumerBase(AsyncWebsocketConsumer):
             await getattr(self, handler)(frame)
         except ChatError as exc:
             await self.send_error(exc.code, exc.detail, client_id, retry_after=exc.retry_after)
+        except REDIS_UNAVAILABLE:
+            raise  # not this frame's fault: `dispatch` closes the socket (4012); the client sends it again
         except Exception as exc:
             # Exception texts can quote stored values; log the type and where only.
             logger.error(
@@ -287,11 +353,13 @@ class VisitorConsumer(ChatConsumerBase):
 
     async def disconnect(self, code: int) -> None:
         if self.address_counted is not None:
-            await database_sync_to_async(limits.gauge_leave)(SOCKETS_GAUGE, self.address_counted)
-        if self.site is not None:
-            await self.channel_layer.group_discard(site_widgets_group(self.site.pk), self.channel_name)
-        if self.visitor is not None:
-            await self.channel_layer.group_discard(visitor_group(self.visitor.pk), self.channel_name)
+            try:
+                await database_sync_to_async(limits.gauge_leave)(SOCKETS_GAUGE, self.address_counted)
+            except REDIS_UNAVAILABLE:
+                pass  # the count fades with its TTL (SOCKETS_GAUGE_TTL); the groups still go below
+        groups = [site_widgets_group(self.site.pk)] if self.site is not None else []
+        groups += [visitor_group(self.visitor.pk)] if self.visitor is not None else []
+        await self._groups_leave(groups)
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
@@ -449,7 +517,7 @@ class AgentConsumer(ChatConsumerBase):
         await database_sync_to_async(account_services.agent_connection_open)(
             agent=user, channel_name=self.channel_name
         )
-        self.heartbeat = asyncio.create_task(self._beat())
+        self.heartbeat = asyncio.create_task(self._closing_if_redis_fails(self._beat()))
 
     async def chat_event(self, event: dict[str, Any]) -> None:
         payload = event["payload"]
@@ -485,8 +553,8 @@ class AgentConsumer(ChatConsumerBase):
     async def disconnect(self, code: int) -> None:
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # Without Redis the groups cannot be left, but the connection row (presence) must still go.
+        await self._groups_leave(self.groups_joined)
         if self.user is not None:
             await database_sync_to_async(account_services.agent_connection_close)(
                 agent=self.user, channel_name=self.channel_name

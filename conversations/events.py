@@ -21,6 +21,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chatplatform.lib.channel_layers import REDIS_UNAVAILABLE, redis_outage_log
+
 logger = logging.getLogger(__name__)
 
 # The consumer method that relays an event (see consumers.ChatConsumerBase.chat_event).
@@ -70,10 +72,17 @@ def _send(group: str, payload: dict[str, Any]) -> None:
             pass
     try:
         async_to_sync(get_channel_layer().group_send)(group, message)
+    except REDIS_UNAVAILABLE as exc:
+        _log_redis_unavailable(message, exc)
     except Exception:
         # The data is committed and clients catch up with `sync`; a lost
         # notification must not turn a stored message into an error.
         logger.exception("event fan-out failed group=%s type=%s", group, payload.get("type"))
+
+
+def _log_redis_unavailable(message: dict[str, Any], exc: BaseException) -> None:
+    """An outage, not a bug: counted in a line a second, no traceback. Clients heal it with `sync`."""
+    redis_outage_log.note(f"{message['payload'].get('type')} events not sent", exc)
 
 
 def _event_loop_of_calling_thread() -> asyncio.AbstractEventLoop | None:
@@ -127,6 +136,8 @@ async def _send_in_order(layer, group: str, messages: list[dict[str, Any]], limi
         for message in messages:
             try:
                 await layer.group_send(group, message)
+            except REDIS_UNAVAILABLE as exc:
+                _log_redis_unavailable(message, exc)
             except Exception:
                 logger.exception(
                     "event fan-out failed group=%s type=%s", group, message["payload"].get("type")

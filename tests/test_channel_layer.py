@@ -1,12 +1,15 @@
 """The embedded mode's in-memory channel layer (chatplatform/lib/channel_layers.py)."""
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
+import redis
 
 from chatplatform.lib import channel_layers
 from chatplatform.lib.channel_layers import InMemoryChannelLayer
+from tests import live
 
 pytestmark = pytest.mark.asyncio
 
@@ -132,3 +135,85 @@ async def test_redis_layer_reports_no_loss_while_redis_keeps_its_data(redis_laye
         assert (await asyncio.wait_for(redis_layer.receive(channel), 10))["n"] == n
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(redis_layer.receive(channel), 2.5)  # a few idle checks
+
+
+# --- the Redis layer when Redis goes away and comes back (a restart without persistence) ----------
+
+
+@pytest.fixture
+def restartable_redis():
+    from tests.test_faults import RedisProcess
+
+    redis_process = RedisProcess()
+    live.require(redis_process.binary, "no redis-server to restart")
+    redis_process.start()
+    yield redis_process
+    redis_process.kill()
+
+
+@pytest.fixture
+async def restart_layer(restartable_redis):
+    from chatplatform.lib.channel_layers import RedisChannelLayer
+
+    layer = RedisChannelLayer(hosts=_hosts(restartable_redis.url), prefix="test-restart", capacity=100)
+    yield layer
+    with contextlib.suppress(redis.exceptions.RedisError):
+        await layer.flush()
+
+
+async def test_redis_layer_resets_its_channels_instead_of_raising_when_redis_goes_away(
+    restart_layer, restartable_redis
+):
+    members = [await restart_layer.new_channel() for _ in range(3)]
+    for channel in members:
+        await restart_layer.group_add("site-1-agents", channel)
+    receivers = [asyncio.create_task(restart_layer.receive(channel)) for channel in members]
+    await asyncio.sleep(0.3)  # all three wait, one of them in Redis
+
+    await asyncio.to_thread(restartable_redis.kill)
+
+    async with asyncio.timeout(10):
+        received = await asyncio.gather(*receivers, return_exceptions=True)
+    assert received == [{"type": "layer.reset"}] * 3
+
+
+async def test_redis_layer_waits_out_an_outage_and_delivers_again_once_redis_is_back(
+    restart_layer, restartable_redis
+):
+    channel = await restart_layer.new_channel()
+    await restart_layer.group_add("site-1-agents", channel)
+    await asyncio.to_thread(restartable_redis.kill)
+    assert await asyncio.wait_for(restart_layer.receive(channel), 10) == {"type": "layer.reset"}
+    calls = []
+    connection = restart_layer.connection
+    restart_layer.connection = lambda index: calls.append(index) or connection(index)
+
+    # While Redis is away, a receive neither raises nor retries in a tight loop ...
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(restart_layer.receive(channel), 1.5)
+    assert len(calls) <= 10, f"{len(calls)} attempts to reach Redis in 1.5 s"
+    # ... and joining a group fails, which the consumers turn into a refusal (close 4013).
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await restart_layer.group_add("site-1-agents", channel)
+
+    await asyncio.to_thread(restartable_redis.start)
+    await restart_layer.group_add("site-1-agents", channel)
+    await restart_layer.group_send("site-1-agents", {"type": "chat.event", "n": 1})
+    assert await asyncio.wait_for(restart_layer.receive(channel), 10) == {"type": "chat.event", "n": 1}
+
+
+async def test_redis_layer_commands_work_at_once_after_a_restart_while_nothing_received(
+    restart_layer, restartable_redis
+):
+    """The pooled connections to the old Redis are dead: the first command on each must not fail."""
+    channels = [await restart_layer.new_channel() for _ in range(4)]
+    # Several pooled connections at once, each used before the restart.
+    await asyncio.gather(*(restart_layer.group_add("site-1-agents", channel) for channel in channels))
+
+    await asyncio.to_thread(restartable_redis.kill)
+    await asyncio.to_thread(restartable_redis.start)
+
+    await asyncio.gather(*(restart_layer.group_add("site-1-agents", channel) for channel in channels))
+    await asyncio.gather(
+        *(restart_layer.group_send("site-1-agents", {"type": "chat.event"}) for _ in channels)
+    )

@@ -11,6 +11,7 @@ Every wait is a bounded poll for a condition; nothing asserts a duration.
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from conversations.models import Message
+from conversations.models import Message, Visitor
 from tests import live, realtime
 
 pytestmark = [pytest.mark.asyncio]
@@ -35,6 +36,9 @@ pytestmark = [pytest.mark.asyncio]
 # Bounds for the waits below, not expectations: a healthy run needs a fraction of them.
 ACK_WAIT = 30.0
 RECONNECT_WAIT = 90.0
+# Close codes of docs/protocol.md: reconnect and sync; refused for now, connect again in a moment.
+CLOSE_RECONNECT = 4012
+CLOSE_UNAVAILABLE = 4013
 CONNECTION_ERRORS = (OSError, TimeoutError, websockets.ConnectionClosed, websockets.InvalidHandshake)
 # These tests are about faults, not per-socket rate limits: raise them (the clients obey
 # `rate_limited` all the same, should a limit still apply).
@@ -222,6 +226,15 @@ class ChatClient:
         return True
 
 
+async def first_frame(ws) -> dict:
+    """The socket's first frame; a refusal while Redis is away (`unavailable`, then 4013) is a drop."""
+    frame = json.loads(await ws.recv())
+    if frame["type"] == "error" and frame.get("code") == "unavailable":
+        await ws.recv()  # raises ConnectionClosed: the server closes it now
+        raise AssertionError(f"an open socket after {frame}")
+    return frame
+
+
 class VisitorClient(ChatClient):
     def __init__(self, name: str, ws_url: str, site_key: str):
         super().__init__(name, ws_url)
@@ -234,7 +247,7 @@ class VisitorClient(ChatClient):
         )
         try:
             async with asyncio.timeout(10):
-                assert json.loads(await ws.recv())["type"] == "welcome"
+                assert (await first_frame(ws))["type"] == "welcome"
                 await ws.send(
                     json.dumps({"type": "session.start", **({"token": self.token} if self.token else {})})
                 )
@@ -268,7 +281,7 @@ class AgentClient(ChatClient):
         )
         try:
             async with asyncio.timeout(10):
-                while json.loads(await ws.recv())["type"] != "welcome":
+                while (await first_frame(ws))["type"] != "welcome":
                     pass
         except BaseException:
             ws.transport.abort()
@@ -454,6 +467,36 @@ def restartable_redis():
     redis.kill()
 
 
+def assert_no_traceback(*servers: live.DaphneServer) -> None:
+    """Redis going away is an outage, not a bug: the log gets a line now and then, never a traceback."""
+    for server in servers:
+        log = server.log_path.read_text(errors="replace")
+        assert "Traceback" not in log and "Exception inside application" not in log, server.log_tail()
+
+
+async def close_code(ws: realtime.Socket, timeout: float = ACK_WAIT) -> int | None:
+    """The code the server closed `ws` with (None: no close frame), waiting at most `timeout`."""
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await ws.next("no such frame", timeout=timeout)
+    return closed.value.rcvd.code if closed.value.rcvd is not None else None
+
+
+async def assert_live_at_once(server: live.DaphneServer, site, user, token: str) -> None:
+    """The first sockets opened now get their welcome, and a message crosses each way live."""
+    agent = await realtime.agent(server, user)
+    visitor = await realtime.visitor(server, site, token=token)
+    try:
+        await visitor.send(type="message.send", client_id="v-live", body="are you there?")
+        ack = await visitor.next("message.ack", timeout=ACK_WAIT, client_id="v-live")
+        await agent.next("message.new", timeout=ACK_WAIT, client_id="v-live")
+        conversation = ack["message"]["conversation"]
+        await agent.send(type="message.send", conversation=conversation, client_id="a-live", body="yes")
+        await visitor.next("message.new", timeout=ACK_WAIT, client_id="a-live")
+    finally:
+        await visitor.close()
+        await agent.close()
+
+
 async def test_after_a_redis_restart_messages_flow_again_and_nothing_acked_is_lost(
     start_daphne, restartable_redis, transactional_db, site_a, bob
 ):
@@ -494,6 +537,7 @@ async def test_after_a_redis_restart_messages_flow_again_and_nothing_acked_is_lo
         await agent.close()
     print(f"while Redis was away: {outage}; {describe(visitor)}; {describe(agent)}")
     assert len(rows) == 60
+    assert_no_traceback(first, second)
 
 
 async def test_sockets_whose_groups_redis_lost_are_closed_and_hear_again_after_reconnecting(
@@ -526,6 +570,63 @@ async def test_sockets_whose_groups_redis_lost_are_closed_and_hear_again_after_r
     finally:
         await visitor.close()
         await agent.close()
+
+
+async def test_a_redis_restart_closes_every_socket_with_4012_and_puts_no_traceback_in_the_log(
+    start_daphne, restartable_redis, transactional_db, site_a, bob
+):
+    """Killed, not flushed: daphne's connections to Redis break (the FLUSHALL test keeps them)."""
+    server = start_daphne(UNLIMITED | {"REDIS_URL": restartable_redis.url})
+    agent = await realtime.agent(server, bob)
+    visitor = await realtime.visitor(server, site_a)
+    token = visitor.session["token"]
+
+    await asyncio.to_thread(restartable_redis.kill)
+    codes = [await close_code(agent), await close_code(visitor)]
+    await asyncio.to_thread(restartable_redis.start)
+
+    assert codes == [CLOSE_RECONNECT, CLOSE_RECONNECT]
+    await assert_live_at_once(server, site_a, bob, token)
+    assert_no_traceback(server)
+
+
+async def test_a_socket_opened_while_redis_is_down_is_refused_with_4013_and_the_next_one_after_it_works(
+    start_daphne, restartable_redis, transactional_db, site_a, bob
+):
+    server = start_daphne(UNLIMITED | {"REDIS_URL": restartable_redis.url})
+    cookie = await sync_to_async(realtime.session_cookie)(bob)
+    # Used before the outage: the process's pooled connections to Redis die with it.
+    first = await realtime.visitor(server, site_a)
+    token = first.session["token"]
+    await first.send(type="message.send", client_id="v-first", body="hello")
+    conversation = (await first.next("message.ack", client_id="v-first"))["message"]["conversation"]
+    await first.close()
+    await (await realtime.agent(server, bob, cookie)).close()
+    await asyncio.to_thread(restartable_redis.kill)
+
+    refusals = []
+    for url, headers, origin, frame in (
+        (f"{server.ws_url}/ws/visitor/{site_a.key}/", {}, realtime.SITE_A_ORIGIN, {"type": "session.start"}),
+        (
+            f"{server.ws_url}/ws/agent/",
+            {"Cookie": cookie},
+            server.url,
+            {"type": "message.send", "conversation": conversation, "client_id": "a-refused", "body": "hi"},
+        ),
+    ):
+        ws = realtime.Socket(await websockets.connect(url, origin=origin, additional_headers=headers))
+        with contextlib.suppress(websockets.ConnectionClosed):  # the refusal may be there already
+            await ws.send(**frame)  # at once, as the dashboard does: not applied on a refused socket
+        first_frame = await ws.recv(timeout=ACK_WAIT)
+        code = await close_code(ws)
+        refusals.append((first_frame["type"], first_frame.get("code"), first_frame.get("retry_after"), code))
+    await asyncio.to_thread(restartable_redis.start)
+
+    assert refusals == [("error", "unavailable", 1, CLOSE_UNAVAILABLE)] * 2
+    assert await Visitor.objects.acount() == 1
+    assert not await Message.objects.filter(client_id="a-refused").aexists()
+    await assert_live_at_once(server, site_a, bob, token)
+    assert_no_traceback(server)
 
 
 # --- c. a dashboard that stops reading -------------------------------------------------

@@ -7,15 +7,23 @@ opening N sockets O(N²): at a few thousand idle widgets, handshakes took
 longer than daphne's 5 s connect timeout and failed (docs/benchmarks.md).
 Here the walk runs at most once a second; an expired message is dropped up to
 a second later, which nothing relies on.
+
+The Redis layer saves round trips and survives Redis going away: see
+`RedisChannelLayer`, and REDIS_UNAVAILABLE for what the consumers make of it.
 """
 
+import asyncio
 import collections
 import logging
 import time
+from collections import Counter
 
 import channels_redis.core
+import channels_redis.utils
 import redis.exceptions
 from channels.layers import InMemoryChannelLayer as ChannelsInMemoryChannelLayer
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +43,60 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         super()._clean_expired()
 
 
+# Redis did not answer: down, restarting, unreachable or still loading its data (a ConnectionError
+# too). Consumers refuse or close sockets on these (docs/protocol.md, 4013 and 4012), and every
+# log line about them is one line: an outage is not a bug.
+REDIS_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class RedisOutageLog:
+    """What Redis being away did to sockets and events, in one log line a second at most.
+
+    An outage touches every socket of the process, their clients retry every
+    few seconds, and every event sent meanwhile fails: one line each would
+    flood the log. Each line gives the counts since the previous one and the
+    exception class, never its text or anything of a client.
+    """
+
+    INTERVAL_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.error = ""
+        self.logged_at = float("-inf")
+        self.flush_due: asyncio.TimerHandle | None = None
+
+    def note(self, what: str, exc: BaseException) -> None:
+        self.counts[what] += 1
+        self.error = exc.__class__.__name__
+        wait = self.logged_at + self.INTERVAL_SECONDS - time.monotonic()
+        if wait <= 0:
+            return self.flush()
+        if self.flush_due is None:  # what is counted now gets its line once the second is over
+            try:
+                self.flush_due = asyncio.get_running_loop().call_later(wait, self.flush)
+            except RuntimeError:  # no event loop in this thread (a Celery worker): the next line has it
+                pass
+
+    def flush(self) -> None:
+        self.flush_due = None
+        if not self.counts:
+            return
+        self.logged_at = time.monotonic()
+        counts = ", ".join(f"{what} {n}" for what, n in sorted(self.counts.items()))
+        self.counts.clear()
+        logger.warning("Redis unavailable (%s): %s", self.error, counts)
+
+
+redis_outage_log = RedisOutageLog()
+
+
 # Events a process takes from Redis in one round trip when more are waiting.
 RECEIVE_BATCH = 100
 # How often a receiving process checks that Redis still holds its group memberships.
 CHECK_INTERVAL_SECONDS = 1.0
+# While Redis is unreachable, how often the receiving process tries it again.
+UNAVAILABLE_RETRY_SECONDS = 0.5
 
 
 class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
@@ -59,6 +117,10 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
     A Redis restart loses every group membership, yet redis-py reconnects
     quietly, so a socket could stay open and deaf. The layer notices and sends
     each socket of the process a `layer.reset` event (see `_check_groups_kept`).
+    When Redis stops answering while the process receives, the receive does
+    not raise (channels would close every socket with 1011 and a traceback):
+    it hands out the same `layer.reset` and then waits for Redis to come back
+    (see `_redis_unavailable`).
     """
 
     # Seconds a receive blocks in Redis before it looks again; also the longest
@@ -74,6 +136,20 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
         self._joined: dict[str, set[str]] = {}
         self._marked = False
         self._checked_at = float("-inf")
+        self._unavailable = False  # since the receive loop last failed to reach Redis
+
+    def create_pool(self, index):
+        """channels_redis' pool, with one immediate retry of a command whose connection broke.
+
+        After a Redis restart every pooled connection is dead, and redis-py
+        finds out only by using it. Without the retry the first command on each
+        one fails at once ("Connection closed by server"): the first sockets
+        opened after Redis came back were refused. Only ConnectionError is
+        retried, on a new connection; a timeout is not.
+        """
+        host = dict(self.hosts[index])
+        host.setdefault("retry", Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)))
+        return channels_redis.utils.create_pool(host)
 
     def _marker_key(self) -> str:
         return f"{self.prefix}:groups-kept:{self.client_prefix}"
@@ -92,12 +168,13 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
             self._joined.setdefault(channel, set()).add(group)
 
     async def group_discard(self, group, channel):
-        await super().group_discard(group, channel)
+        # Forgotten first: when Redis is away the discard fails, and a reset must not name the channel.
         groups = self._joined.get(channel)
         if groups is not None:
             groups.discard(group)
             if not groups:
                 del self._joined[channel]
+        await super().group_discard(group, channel)
 
     async def _check_groups_kept(self) -> bytes | None:
         """After Redis lost the process's groups: a `layer.reset` event for each channel in one.
@@ -172,10 +249,47 @@ class RedisChannelLayer(channels_redis.core.RedisChannelLayer):
                 logger.info("%s channels over capacity in group %s", over_capacity, group)
 
     async def _brpop_with_clean(self, index, channel, timeout):
-        """The next event of the process's channel; BZMPOP takes up to RECEIVE_BATCH in one round trip."""
+        """The next event of the process's channel; BZMPOP takes up to RECEIVE_BATCH in one round trip.
+
+        None after `timeout` without one; channels_redis then calls again.
+        """
         popped = self._popped.setdefault(channel, collections.deque())
         if popped:
             return popped.popleft()
+        try:
+            event = await self._receive_from_redis(index, channel, timeout, popped)
+        except REDIS_UNAVAILABLE as exc:
+            return await self._redis_unavailable(exc)
+        if self._unavailable:
+            self._unavailable = False
+            logger.info("Redis answers again")
+        return event
+
+    async def _redis_unavailable(self, exc: Exception) -> bytes | None:
+        """Redis did not answer the receive: a `layer.reset` for every channel in a group, or a pause.
+
+        Whether Redis kept the memberships is unknown (a restart without
+        persistence loses them, a network blip does not), and events sent
+        meanwhile are lost either way, so every socket that joined a group is
+        reset as after a loss: its consumer closes it with 4012, the client
+        reconnects and syncs. The first failure of an outage logs one line;
+        then the receive tries Redis again every UNAVAILABLE_RETRY_SECONDS,
+        without a line each time, until it answers. Sockets that connect
+        meanwhile are refused by their consumer (group_add raises: 4013).
+        """
+        self._marked = False  # stored again before the next membership
+        channels, self._joined = list(self._joined), {}
+        if not self._unavailable:
+            self._unavailable = True
+            logger.warning(
+                "Redis unavailable (%s); resetting %s sockets", exc.__class__.__name__, len(channels)
+            )
+        if channels:
+            return self.serialize({"type": "layer.reset", "__asgi_channel__": channels})
+        await asyncio.sleep(UNAVAILABLE_RETRY_SECONDS)
+        return None
+
+    async def _receive_from_redis(self, index, channel, timeout, popped: collections.deque):
         reset = await self._check_groups_kept()
         if reset is not None:
             return reset

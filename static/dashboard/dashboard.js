@@ -41,8 +41,11 @@
   // Dates and times in the page's language, not the browser's.
   const LOCALE = document.documentElement.lang || undefined;
 
+  // Reconnects: 0.5 s doubling, ±30 % jitter, never more than 3 s apart, so the dashboard is live
+  // within 5 s of a server that is back (a Redis restart closes every socket with 4012 and refuses
+  // new ones with 4013 until Redis answers).
   const BACKOFF_MIN_MS = 500;
-  const BACKOFF_MAX_MS = 30000;
+  const BACKOFF_MAX_MS = 3000;
   const STABLE_AFTER_MS = 10000;
   const TYPING_SEND_EVERY_MS = 2000;
   const TYPING_IDLE_MS = 5000;
@@ -93,6 +96,7 @@
     ws: null,
     attempt: 0,
     reconnectTimer: null,
+    notBefore: 0, // Date.now() before which the server asked not to connect again (retry_after)
     stableTimer: null,
     rendered: new Set(), // message ids in the thread
     notified: new Set(), // message ids already counted as unread / beeped
@@ -901,7 +905,8 @@
   function scheduleReconnect() {
     if (state.reconnectTimer) return;
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.attempt);
-    const delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.7 + Math.random() * 0.6)));
+    const jittered = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.7 + Math.random() * 0.6)));
+    const delay = Math.max(jittered, state.notBefore - Date.now());
     state.attempt += 1;
     const secs = Math.max(1, Math.round(delay / 1000));
     setConn("offline", interpolate(gettext("Offline · retrying in %(seconds)s s"), { seconds: secs }, true));
@@ -1050,6 +1055,11 @@
     },
 
     error(f) {
+      if (f.code === "unavailable" && !f.client_id) {
+        // The server refused this socket for now (close 4013 follows): the status bar says so.
+        state.notBefore = Date.now() + Math.min(Math.max(Number(f.retry_after) || 1, 1), 120) * 1000;
+        return;
+      }
       // The server's `detail` is English protocol text; known codes get the dashboard's words.
       const detail = ERROR_TEXT[f.code] || f.detail || f.code || gettext("Something went wrong.");
       if (state.assignWanted !== null && els.assignSelect) {

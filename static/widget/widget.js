@@ -860,6 +860,7 @@
     everWelcomed: false,
     attempt: 0,
     reconnectTimer: null,
+    notBefore: 0, // Date.now() before which the server asked not to connect again (retry_after)
     stableTimer: null,
     sessionRequested: false,
     sessionReady: false,
@@ -975,17 +976,21 @@
     scheduleReconnect();
   }
 
-  // 0.5 s doubling to 30 s, ±30 % jitter; the attempt count resets after 10 s connected.
+  // 0.5 s doubling to 3 s, ±30 % jitter, so never more than 3.9 s between attempts: back within
+  // 5 s of a server that is (a Redis restart closes every socket with 4012 and refuses new ones
+  // with 4013 until Redis answers). Not before a refusal's retry_after; the attempt count resets
+  // after 10 s connected.
   function scheduleReconnect() {
     if (state.reconnectTimer) return;
-    var base = Math.min(30000, 500 * Math.pow(2, state.attempt));
+    var base = Math.min(3000, 500 * Math.pow(2, state.attempt));
     state.attempt = Math.min(state.attempt + 1, 10);
-    var delay = Math.max(300, base * (0.7 + Math.random() * 0.6));
+    var delay = Math.max(300, base * (0.7 + Math.random() * 0.6), state.notBefore - Date.now());
     state.reconnectTimer = setTimeout(connect, delay);
   }
 
   function reconnectNow() {
     if (state.ws) return;
+    if (Date.now() < state.notBefore) { scheduleReconnect(); return; }
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = null;
     connect();
@@ -1350,6 +1355,11 @@
     error: function (f) {
       var code = f.code;
       var detail = typeof f.detail === "string" ? f.detail : "";
+      if ((code === "unavailable" || code === "too_many_connections") && !f.client_id) {
+        // A refused connection (close 4013 or 4008 follows): the next attempt waits this long.
+        state.notBefore = Date.now() + Math.min(Math.max(Number(f.retry_after) || 1, 1), 120) * 1000;
+        return;
+      }
       if (state.transcriptPending && !f.client_id && code !== "no_session") {
         state.transcriptPending = false;
         ui.trGo.disabled = false;
