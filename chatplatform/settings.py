@@ -342,7 +342,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
-            "KEY_PREFIX": "chat",
+            # Several installations (or test servers) can share one Redis with different prefixes.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="chat"),
         }
     }
 else:

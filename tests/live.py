@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -172,6 +173,8 @@ def start_daphne(
             "DATABASE_URL": database_url(settings_dict),
             # The Redis layer when REDIS_URL is set, a tagged DB connection (see settings_test).
             "CHAT_TEST_SERVER": "1",
+            # Each server counts its own login failures and abuse limits in a shared Redis.
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "PYTHONUNBUFFERED": "1",
         }
     )
